@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* placeholder: implemented in its own commit */
+typedef int kp_placeholder_entry_set;
