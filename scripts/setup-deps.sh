@@ -12,6 +12,9 @@ packages=(
 	apparmor
 	cppcheck shellcheck gcovr valgrind
 	python3
+	qemu-system-x86
+	busybox-static
+	xz-utils
 )
 
 missing=()
