@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 static const char *const reason_codes[KP_REASON__COUNT] = {
-#define KP_REASON_STRING(name, str) [KP_REASON_##name] = str,
+#define KP_REASON_STRING(name, str) [KP_REASON_##name] = (str),
 	KP_REASONS(KP_REASON_STRING)
 #undef KP_REASON_STRING
 };

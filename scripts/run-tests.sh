@@ -27,7 +27,7 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 
 extra=()
 leak_out=$(bash "$here/leak-check.sh" "$build" 2>&1)
-echo "$leak_out" | sed 's/^/  leak-check: /'
+while IFS= read -r line; do echo "  leak-check: $line"; done <<<"$leak_out"
 leak_line=$(echo "$leak_out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
 if [ -n "$leak_line" ]; then
 	extra+=("--extra=leak-check=$(echo "$leak_line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1,\2/')")
