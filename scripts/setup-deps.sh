@@ -9,6 +9,7 @@ packages=(
 	libapparmor-dev libseccomp-dev libcap-ng-dev
 	libprotobuf-c-dev protobuf-c-compiler
 	libcriterion-dev libyaml-dev libmicrohttpd-dev
+	nettle-dev
 	apparmor
 	cppcheck shellcheck gcovr valgrind
 	python3
