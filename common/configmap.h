@@ -24,9 +24,19 @@ struct kp_entry {
 };
 
 struct kp_entry_set {
-	struct kp_entry *entries; /* sorted by key (strcmp) */
+	struct kp_entry *entries; /* sorted by key (strcmp), keys unique */
 	size_t count;
+	size_t capacity;          /* allocated slots; readers' bookkeeping */
 };
+
+/* Bounds on what one snapshot may hold, besides KP_KEYS_MAX keys and
+ * KP_PROFILE_MAX_BYTES per value: a directory snapshot keeps at most this many
+ * bytes of values in total (Kubernetes caps a ConfigMap at 1 MiB), and a
+ * key read from a manifest is kept to at most KP_ENTRY_KEY_MAX bytes. */
+#define KP_CONFIGMAP_MAX_TOTAL_BYTES KP_MANIFEST_MAX_BYTES
+#define KP_ENTRY_KEY_MAX             253 /* Kubernetes' own key limit */
+#define KP_MANIFEST_MAX_DEPTH        64  /* nesting of YAML collections */
+#define KP_SNAPSHOT_ATTEMPTS         5   /* ..data changed under us: retry */
 
 /* Read a mounted ConfigMap directory as one consistent snapshot: when ..data
  * exists, resolve it, read the files of the directory it names, and check
@@ -49,5 +59,28 @@ int kp_manifest_read(const unsigned char *buf, size_t len,
     struct kp_entry_set *out, char *err, size_t errlen);
 
 void kp_entry_set_free(struct kp_entry_set *set);
+
+/* Building a set (the readers, tests).  kp_entry_set_add appends an entry
+ * with a copy of the first keylen bytes of key and no data (read_error NONE),
+ * or returns NULL when out of memory or when the set already holds
+ * KP_KEYS_MAX entries.  kp_entry_set_sort sorts by key; duplicates stay
+ * adjacent.  kp_entry_set_find looks a key up in a sorted set. */
+struct kp_entry *kp_entry_set_add(struct kp_entry_set *set, const char *key,
+    size_t keylen);
+void kp_entry_set_sort(struct kp_entry_set *set);
+const struct kp_entry *kp_entry_set_find(const struct kp_entry_set *set,
+    const char *key);
+/* Mark e as unreadable: drop its data, set reason and a formatted message. */
+void kp_entry_fail(struct kp_entry *e, enum kp_reason reason,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* kp_configmap_read_dir with a hook run after the files of each attempt were
+ * read and before ..data is checked again (tests use it to swap ..data in
+ * the middle of a read).  attempts, when not NULL, receives the number of
+ * attempts made. */
+typedef void kp_configmap_read_hook(int dirfd, unsigned attempt, void *arg);
+int kp_configmap_read_dir_hooked(int dirfd, struct kp_entry_set *out,
+    char *err, size_t errlen, kp_configmap_read_hook *hook, void *hook_arg,
+    unsigned *attempts);
 
 #endif /* KP_CONFIGMAP_H */
