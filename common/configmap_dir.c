@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #define DATA_LINK "..data"
+#define PROFILE_MAX ((size_t)KP_PROFILE_MAX_BYTES)
+#define TOTAL_MAX   ((size_t)KP_CONFIGMAP_MAX_TOTAL_BYTES)
 
 /* Every file we read is opened like this: never through a final symlink,
  * never blocking on a FIFO, never becoming our controlling terminal. */
@@ -54,7 +56,7 @@ enum read_status {
 struct snapshot {
 	struct kp_entry_set *set;
 	enum read_mode mode;
-	unsigned char *buf;   /* KP_PROFILE_MAX_BYTES + 1 bytes of scratch */
+	unsigned char *buf;   /* PROFILE_MAX + 1 bytes of scratch */
 	size_t total_bytes;
 	char *err;
 	size_t errlen;
@@ -155,8 +157,8 @@ read_open_file(struct snapshot *snap, int fd, struct kp_entry *e)
 		return READ_OK;
 	}
 	/* Read one byte past the limit: that is how we know it is over. */
-	while (got < KP_PROFILE_MAX_BYTES + 1) {
-		ssize_t n = read(fd, snap->buf + got, KP_PROFILE_MAX_BYTES + 1 - got);
+	while (got < PROFILE_MAX + 1) {
+		ssize_t n = read(fd, snap->buf + got, PROFILE_MAX + 1 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -170,12 +172,12 @@ read_open_file(struct snapshot *snap, int fd, struct kp_entry *e)
 		got += (size_t)n;
 	}
 	close(fd);
-	if (got > KP_PROFILE_MAX_BYTES) {
+	if (got > PROFILE_MAX) {
 		kp_entry_fail(e, KP_REASON_TOO_LARGE, "larger than %d bytes",
 		    KP_PROFILE_MAX_BYTES);
 		return READ_OK;
 	}
-	if (snap->total_bytes + got > KP_CONFIGMAP_MAX_TOTAL_BYTES) {
+	if (snap->total_bytes + got > TOTAL_MAX) {
 		set_err(snap->err, snap->errlen,
 		    "values add up to more than %d bytes",
 		    KP_CONFIGMAP_MAX_TOTAL_BYTES);
@@ -452,7 +454,7 @@ kp_configmap_read_dir_hooked(int dirfd, struct kp_entry_set *out,
 	if (attempts != NULL)
 		*attempts = 0;
 	set_err(err, errlen, "%s kept changing while being read", DATA_LINK);
-	snap.buf = malloc(KP_PROFILE_MAX_BYTES + 1);
+	snap.buf = malloc(PROFILE_MAX + 1);
 	if (snap.buf == NULL) {
 		set_err(err, errlen, "out of memory");
 		return -1;

@@ -25,6 +25,8 @@
 #include <yaml.h>
 
 #define KIND_MAX 64 /* longer kinds are no kind we know */
+#define PROFILE_MAX  ((size_t)KP_PROFILE_MAX_BYTES)
+#define MANIFEST_MAX ((size_t)KP_MANIFEST_MAX_BYTES)
 
 struct mparser {
 	yaml_parser_t parser;
@@ -224,8 +226,11 @@ add_key(struct mparser *p, struct object *obj)
 		char *copy = malloc(n + 1);
 		if (copy == NULL)
 			return NULL;
-		for (size_t i = 0; i < n; i++)
-			copy[i] = key[i] == '\0' ? '?' : key[i];
+		memcpy(copy, key, n);
+		for (size_t i = 0; i < n; i++) {
+			if (copy[i] == '\0')
+				copy[i] = '?';
+		}
 		copy[n] = '\0';
 		free(e->key);
 		e->key = copy;
@@ -249,7 +254,7 @@ take_value(struct mparser *p, struct kp_entry *e, bool binary)
 		return 0;
 	}
 	size_t len = p->event.data.scalar.length;
-	if (len > KP_PROFILE_MAX_BYTES) {
+	if (len > PROFILE_MAX) {
 		kp_entry_fail(e, KP_REASON_TOO_LARGE, "larger than %d bytes",
 		    KP_PROFILE_MAX_BYTES);
 		return 0;
@@ -536,7 +541,7 @@ kp_manifest_read(const unsigned char *buf, size_t len,
 	memset(&p, 0, sizeof(p));
 	p.err = err;
 	p.errlen = errlen;
-	if (len > KP_MANIFEST_MAX_BYTES) {
+	if (len > MANIFEST_MAX) {
 		fail(&p, "input larger than %d bytes", KP_MANIFEST_MAX_BYTES);
 		return -1;
 	}
