@@ -27,24 +27,18 @@ if [ "$(id -u)" -eq 0 ]; then
 	apt_opts+=(-o APT::Sandbox::User=root)
 fi
 
-# The image package linux-image-amd64's candidate depends on, e.g.
-# linux-image-6.1.0-56-amd64.  Empty when apt has no lists.
+# The image package that linux-image-amd64's candidate version depends on,
+# e.g. linux-image-6.1.0-56-amd64.  Empty when apt has no lists.
 default_pkg() {
-	local cand
-	cand=$(apt-cache policy linux-image-amd64 2>/dev/null |
-		sed -n 's/^  Candidate: //p')
-	if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
-		return 0
-	fi
-	apt-cache show "linux-image-amd64=$cand" 2>/dev/null |
-		sed -n 's/^Depends:.*\(linux-image-6\.1\.0-[0-9]*-amd64\).*/\1/p' |
+	{ apt-cache depends --important linux-image-amd64 2>/dev/null || true; } |
+		sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-amd64\)$/\1/p' |
 		head -n 1
 }
 
 # "NAME_VERSION_ARCH.deb" for $1 as apt would download it; empty when apt
 # does not know the package.
 deb_name() {
-	apt-get "${apt_opts[@]}" download --print-uris "$1" 2>/dev/null |
+	{ apt-get "${apt_opts[@]}" download --print-uris "$1" 2>/dev/null || true; } |
 		awk '{ print $2 }' | head -n 1
 }
 
