@@ -233,7 +233,9 @@ class FakeKernel:
     # ---- what tests look at ---------------------------------------------
 
     def sync(self, timeout=SYNC_TIMEOUT):
-        sync(self.path, timeout)
+        """Wait until every write made so far is applied (no-op once stopped)."""
+        if self._thread is not None:
+            sync(self.path, timeout)
         self.check()
 
     def profiles(self, synced=True):
@@ -242,12 +244,15 @@ class FakeKernel:
             self.sync()
         return read_profiles(self.path)
 
-    def ops(self, op=None, since=0):
+    def ops(self, op=None, since=0, synced=True):
+        """Log entries (after a sync), optionally of one op or a tuple of ops."""
+        if synced:
+            self.sync()
         return read_log(self.path, op, since)
 
     def mark(self):
-        """A position in the log; pass it as since= to see what came after."""
-        return len(read_log(self.path))
+        """A position in the log (after a sync); pass it as since= later."""
+        return len(self.ops())
 
     def names(self, op, since=0, key="names"):
         """Every name of the given op(s) since the mark, in order."""
@@ -519,6 +524,7 @@ _WRAPPER = """#!{python}
 # waits until the fake kernel at {apparmorfs!r} has taken in what it wrote,
 # logs the run, and exits as the parser did.
 import sys
+sys.dont_write_bytecode = True
 sys.path.insert(0, {libparent!r})
 from lib import fake_kernel
 sys.exit(fake_kernel.wrapper_main({real!r}, {apparmorfs!r}, sys.argv[1:]))
