@@ -1,0 +1,301 @@
+# shellcheck shell=sh
+# Helpers for the guest's checks (installed as /e2e/lib.sh; busybox sh).
+#
+# Every check file (/e2e/checks/NN-name.sh) is sourced into a fresh shell
+# with this library loaded, under a hard timeout.  A check reports with
+# tap_ok / tap_fail / expect_eq / check (never by printing "ok" itself), and
+# prints anything else only as "# " diagnostics, so the host's parser sees
+# exactly the results.
+
+E2E_DATA=/e2e
+E2E_RUN=/run/e2e
+# shellcheck disable=SC2034 # used by the check files
+E2E_PROFILES=$E2E_DATA/profiles
+# shellcheck disable=SC2034
+E2E_CONFIGMAPS=$E2E_DATA/configmaps
+AA_FS=/sys/kernel/security/apparmor
+
+# Upper bounds, in milliseconds, for the waits below.  Generous: the guest
+# runs under TCG on a shared host.
+E2E_WAIT_MS=5000
+E2E_POLL_US=10000
+
+diag() {
+	printf '# %s\n' "$*"
+}
+
+# Print stdin as indented diagnostics.
+diag_stream() {
+	sed 's/^/#   /'
+}
+
+# tap_result STATUS NAME: record result number N (0 = ok).
+tap_result() {
+	n=$(cat "$E2E_RUN/tap-count")
+	n=$((n + 1))
+	echo "$n" >"$E2E_RUN/tap-count"
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+	fi
+}
+
+tap_ok() {
+	tap_result 0 "$1"
+}
+
+# tap_fail NAME [DETAIL...]: a failed result, each DETAIL as a diagnostic.
+tap_fail() {
+	tf_name=$1
+	shift
+	tap_result 1 "$tf_name"
+	for detail in "$@"; do
+		diag "  $detail"
+	done
+	return 1
+}
+
+tap_skip() {
+	n=$(cat "$E2E_RUN/tap-count")
+	n=$((n + 1))
+	echo "$n" >"$E2E_RUN/tap-count"
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# check NAME CMD [ARG...]: ok when CMD exits 0; otherwise its output is
+# shown.  CMD runs in a subshell: use it for predicates, not for commands
+# whose variables the check needs afterwards.
+check() {
+	check_name=$1
+	shift
+	check_out=$("$@" 2>&1)
+	check_rc=$?
+	if [ "$check_rc" -eq 0 ]; then
+		tap_ok "$check_name"
+		return 0
+	fi
+	tap_result 1 "$check_name"
+	printf '%s\n' "$check_out" | diag_stream
+	diag "  (exit $check_rc)"
+	return 1
+}
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		tap_ok "$1"
+		return 0
+	fi
+	tap_fail "$1" "expected: '$2'" "got:      '$3'"
+}
+
+# expect_match NAME PATTERN ACTUAL: ACTUAL matches the shell PATTERN.
+expect_match() {
+	# shellcheck disable=SC2254 # PATTERN is a glob on purpose
+	case $3 in
+	$2)
+		tap_ok "$1"
+		return 0
+		;;
+	esac
+	tap_fail "$1" "expected to match: '$2'" "got:               '$3'"
+}
+
+# Milliseconds since boot, from /proc/uptime (10 ms resolution).
+now_ms() {
+	read -r now_up _ </proc/uptime
+	now_s=${now_up%.*}
+	now_cs=${now_up#*.}
+	# strip leading zeros of the centiseconds so sh does not read octal
+	now_cs=${now_cs#0}
+	echo $((now_s * 1000 + now_cs * 10))
+}
+
+# wait_until LIMIT_MS CMD [ARG...]: poll CMD until it succeeds, at most
+# LIMIT_MS.  Returns 1 when the bound is hit.
+wait_until() {
+	wait_limit=$1
+	shift
+	wait_start=$(now_ms)
+	while ! "$@"; do
+		if [ $(($(now_ms) - wait_start)) -ge "$wait_limit" ]; then
+			return 1
+		fi
+		usleep "$E2E_POLL_US"
+	done
+	return 0
+}
+
+# --- AppArmor ----------------------------------------------------------
+
+# profile_mode NAME: print the mode ("enforce", "complain", ...) of loaded
+# profile NAME from the kernel's profiles list; nothing when not loaded.
+profile_mode() {
+	awk -v want="$1" '{
+		mode = $NF
+		name = $0
+		sub(/ \([^()]*\)$/, "", name)
+		if (name == want) {
+			gsub(/[()]/, "", mode)
+			print mode
+		}
+	}' "$AA_FS/profiles"
+}
+
+profile_loaded() {
+	[ -n "$(profile_mode "$1")" ]
+}
+
+profile_absent() {
+	! profile_loaded "$1"
+}
+
+# load_profile FILE: load or replace FILE's profiles in the kernel.
+load_profile() {
+	apparmor_parser -r "$1"
+}
+
+# The label a task runs under, as the kernel prints it (attr/current).
+task_label() {
+	cat "/proc/$1/attr/current" 2>&1
+}
+
+# task_label_is PID LABEL
+task_label_is() {
+	[ "$(task_label "$1")" = "$2" ]
+}
+
+# --- Confined helper processes ------------------------------------------
+#
+# A "holder" is a long-running busybox sh confined by a label, that obeys
+# commands sent over a FIFO (see holder.sh).  Tests use it to keep a profile
+# in use and to ask, at any moment, whether a write is allowed under the
+# label the process has now.
+
+holder_dir() {
+	echo "$E2E_RUN/holder.$1"
+}
+
+holder_pid() {
+	cat "$(holder_dir "$1")/pid"
+}
+
+# holder_start ID LABEL [STACK]: start holder ID by writing "exec LABEL" to
+# /proc/self/attr/exec and exec'ing; with STACK, the holder then writes
+# "stack STACK" and execs once more.  Returns once the holder answers.
+holder_start() {
+	hs_dir=$(holder_dir "$1")
+	rm -rf "$hs_dir"
+	mkdir -p "$hs_dir"
+	mkfifo "$hs_dir/cmd"
+	echo 0 >"$hs_dir/seq"
+	(
+		printf 'exec %s' "$2" >/proc/self/attr/exec || exit 125
+		exec /bin/busybox sh "$E2E_DATA/holder.sh" "$hs_dir" "${3:-}"
+	) </dev/null >"$hs_dir/log" 2>&1 &
+	echo $! >"$hs_dir/pid"
+	if ! holder_cmd "$1" ping >/dev/null; then
+		diag "holder $1 did not start:"
+		diag_stream <"$hs_dir/log"
+		return 1
+	fi
+}
+
+# holder_cmd ID CMD [ARG]: send one command, print the holder's answer.
+#   ping                  -> pong
+#   current               -> the holder's /proc/self/attr/current
+#   write PATH            -> "allowed" or "denied: <shell's error message>"
+#   exit                  -> bye
+holder_cmd() {
+	hc_dir=$(holder_dir "$1")
+	hc_pid=$(holder_pid "$1")
+	hc_seq=$(($(cat "$hc_dir/seq") + 1))
+	echo "$hc_seq" >"$hc_dir/seq"
+	# Opening the FIFO blocks until the holder opens it to read, so write
+	# from the background, and wait for the answer or the holder's end.
+	printf '%s\n' "$hc_seq $2 ${3:-}" >"$hc_dir/cmd" &
+	hc_writer=$!
+	wait_until "$E2E_WAIT_MS" holder_answered "$hc_dir/reply.$hc_seq" "$hc_pid"
+	kill "$hc_writer" 2>/dev/null
+	wait "$hc_writer" 2>/dev/null
+	if [ -e "$hc_dir/reply.$hc_seq" ]; then
+		cat "$hc_dir/reply.$hc_seq"
+	elif holder_gone "$hc_pid"; then
+		echo "holder $1: exited before answering '$2'"
+		return 1
+	else
+		echo "holder $1: no reply to '$2' within $E2E_WAIT_MS ms"
+		return 1
+	fi
+}
+
+# holder_answered REPLY PID: the reply is there or the holder is gone.
+holder_answered() {
+	[ -e "$1" ] || holder_gone "$2"
+}
+
+holder_stop() {
+	hst_pid=$(holder_pid "$1")
+	holder_cmd "$1" exit >/dev/null
+	wait_until "$E2E_WAIT_MS" holder_gone "$hst_pid"
+}
+
+holder_gone() {
+	[ ! -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# --- ConfigMap volumes, as kubelet's atomic writer lays them out ---------
+#
+#   DIR/..2024_01_02_03_04_05.123456789/KEY   the data of one version
+#   DIR/..data -> ..2024_...                  swapped by one rename(2)
+#   DIR/KEY -> ..data/KEY                     one symlink per key
+
+# cm_publish DIR SRC: make DIR show exactly the files of SRC, the way kubelet
+# updates a mounted ConfigMap: write a new timestamped directory, point a
+# temporary symlink at it and rename that over ..data, then add the key
+# symlinks that are new and remove those of deleted keys and the old data.
+cm_publish() {
+	cm_dir=$1
+	cm_src=$2
+	mkdir -p "$cm_dir"
+	cm_old=$(readlink "$cm_dir/..data" 2>/dev/null)
+	cm_new=$(mktemp -d "$cm_dir/..$(date +%Y_%m_%d_%H_%M_%S).XXXXXXXXX") || return 1
+	cp -p "$cm_src"/* "$cm_new"/ || return 1
+	chmod 0755 "$cm_new"
+	ln -s "${cm_new##*/}" "$cm_dir/..data_tmp" || return 1
+	mv -T "$cm_dir/..data_tmp" "$cm_dir/..data" || return 1
+	for cm_f in "$cm_new"/*; do
+		cm_key=${cm_f##*/}
+		if [ ! -L "$cm_dir/$cm_key" ]; then
+			ln -s "..data/$cm_key" "$cm_dir/$cm_key" || return 1
+		fi
+	done
+	for cm_link in "$cm_dir"/*; do
+		if [ -L "$cm_link" ] && [ ! -e "$cm_link" ]; then
+			rm -f "$cm_link"
+		fi
+	done
+	if [ -n "$cm_old" ]; then
+		rm -rf "${cm_dir:?}/$cm_old"
+	fi
+}
+
+# --- This boot ------------------------------------------------------------
+
+# Which boot this is, and what the host passed in (build-initramfs.sh
+# --env), e.g. E2E_PREV_BOOT_ID on the second boot.
+# shellcheck disable=SC2034 # used by the checks
+E2E_BOOT=1
+if [ -r "$E2E_DATA/env" ]; then
+	# shellcheck source=/dev/null # written by build-initramfs.sh
+	. "$E2E_DATA/env"
+fi
+
+# --- Carrying files into the next boot -----------------------------------
+
+# carry_add PATH: include PATH (absolute) in the tar that the next boot's
+# initramfs gets (see guest-init.sh and run-e2e.sh).
+carry_add() {
+	echo "${1#/}" >>"$E2E_RUN/carry.list"
+}
