@@ -57,5 +57,10 @@ coverage: deps $(BUILD_COV)/build.ninja
 bench: build
 	@echo "bench: no benchmarks yet (the daemon's benchmarks come with it)"
 
+# Boot a Debian 12 kernel with AppArmor in QEMU (TCG) and run the guest
+# checks of tests/e2e/ against it; last line "N passed, N failed".
+e2e: build
+	@bash tests/e2e/run-e2e.sh --build-dir $(BUILD)
+
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(BUILD_COV)
