@@ -116,10 +116,10 @@ kp_frame_recv(int fd, struct kp_frame_buf *buf, const uint8_t **payload,
 	if (n == 0)
 		return kp_proto_fail(err, KP_PROTO_PEER_CLOSED,
 		    "peer closed the connection");
-	if ((mh.msg_flags & MSG_TRUNC) != 0 || (size_t)n > KP_FRAME_MAX)
-		return kp_proto_fail(err, KP_PROTO_DGRAM_TRUNCATED,
-		    "datagram of %zd bytes exceeds the %u-byte frame maximum",
-		    n, (unsigned)KP_FRAME_MAX);
+	/* A truncated datagram (MSG_TRUNC in msg_flags) always has n larger
+	 * than KP_FRAME_MAX here, being either its real size or, should
+	 * MSG_TRUNC not report it, the whole buffer: kp_frame_parse()
+	 * refuses it by size. */
 	return kp_frame_parse(buf->bytes, (size_t)n, payload, payload_len,
 	    err);
 }

@@ -38,10 +38,10 @@
  * packed Envelope, in exactly one SOCK_SEQPACKET datagram.
  *
  * The largest legal Envelope is an Apply with KP_PROFILE_MAX_BYTES of
- * content, a KP_KEY_MAX_LEN key and a sha256: 115 bytes of tags, lengths,
+ * content, a KP_KEY_MAX_LEN key and a sha256: 114 bytes of tags, lengths,
  * key and digest besides the content.  The next largest is a full SyncKeys
  * chunk (about 18.5 KiB).  KP_FRAME_OVERHEAD_MAX leaves a wide margin over
- * the 115 bytes; tests/proto/test_limits.c packs the largest legal message
+ * the 114 bytes; tests/proto/test_limits.c packs the largest legal message
  * of every type and checks that it fits.
  */
 #define KP_FRAME_PREFIX_LEN            4
