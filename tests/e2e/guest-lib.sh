@@ -221,7 +221,7 @@ holder_cmd() {
 	wait "$hc_writer" 2>/dev/null
 	if [ -e "$hc_dir/reply.$hc_seq" ]; then
 		cat "$hc_dir/reply.$hc_seq"
-	elif holder_gone "$hc_pid"; then
+	elif pid_gone "$hc_pid"; then
 		echo "holder $1: exited before answering '$2'"
 		return 1
 	else
@@ -232,16 +232,18 @@ holder_cmd() {
 
 # holder_answered REPLY PID: the reply is there or the holder is gone.
 holder_answered() {
-	[ -e "$1" ] || holder_gone "$2"
+	[ -e "$1" ] || pid_gone "$2"
 }
 
 holder_stop() {
 	hst_pid=$(holder_pid "$1")
 	holder_cmd "$1" exit >/dev/null
-	wait_until "$E2E_WAIT_MS" holder_gone "$hst_pid"
+	wait_until "$E2E_WAIT_MS" pid_gone "$hst_pid"
 }
 
-holder_gone() {
+# pid_gone PID: the process has exited (a zombie counts: its parent, the
+# check's shell, has not reaped it yet).
+pid_gone() {
 	[ ! -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
 }
 
@@ -279,6 +281,48 @@ cm_publish() {
 	if [ -n "$cm_old" ]; then
 		rm -rf "${cm_dir:?}/$cm_old"
 	fi
+}
+
+# --- The daemon ---------------------------------------------------------
+#
+# For the daemon checks (issue 6, checks 1-10); a check that uses these
+# declares "# e2e-needs: kapparmor-loader kapparmor-watcher" so that it is
+# skipped in a build without them.  Readiness is whatever the check polls
+# for (wait_until with a bound), e.g. a profile appearing in the kernel.
+
+E2E_CM_DIR=/run/e2e/configmap
+E2E_PROFILES_DIR=/etc/apparmor.d/custom
+E2E_DAEMON_LOG=/run/e2e/daemon.log
+
+# daemon_start [FLAG...]: start kapparmor-loader (which starts the watcher)
+# on $E2E_CM_DIR, with POLL_TIME high so that only a ..data swap can make
+# it act quickly.  Extra flags override these.
+daemon_start() {
+	mkdir -p "$E2E_CM_DIR" "$E2E_PROFILES_DIR"
+	kapparmor-loader \
+		--configmap-dir "$E2E_CM_DIR" \
+		--profiles-dir "$E2E_PROFILES_DIR" \
+		--poll-time 3600 \
+		--watcher /usr/bin/kapparmor-watcher \
+		--listen off \
+		"$@" </dev/null >>"$E2E_DAEMON_LOG" 2>&1 &
+	echo $! >"$E2E_RUN/daemon.pid"
+}
+
+daemon_pid() {
+	cat "$E2E_RUN/daemon.pid"
+}
+
+# daemon_stop: SIGTERM, then wait (bounded) for the loader to exit.
+daemon_stop() {
+	ds_pid=$(daemon_pid)
+	kill -TERM "$ds_pid" 2>/dev/null
+	wait_until "$E2E_WAIT_MS" pid_gone "$ds_pid"
+}
+
+# daemon_log: the daemon's output so far, as diagnostics.
+daemon_log() {
+	diag_stream <"$E2E_DAEMON_LOG"
 }
 
 # --- This boot ------------------------------------------------------------

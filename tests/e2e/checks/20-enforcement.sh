@@ -16,6 +16,9 @@ if holder_start probe "$probe"; then
 		"$(holder_cmd probe current)"
 	expect_eq "attr/apparmor/current shows the same label" \
 		"$probe (enforce)" "$(cat "/proc/$pid/attr/apparmor/current" 2>&1)"
+	expect_eq "so does the thread's task/TID/attr/apparmor/current" \
+		"$probe (enforce)" \
+		"$(cat "/proc/$pid/task/$pid/attr/apparmor/current" 2>&1)"
 	reply=$(holder_cmd probe write /tmp/e2e-denied/file)
 	expect_match "denied write fails with EACCES" \
 		'denied: *Permission denied' "$reply"
