@@ -548,9 +548,9 @@ kp_pdir_read(const struct kp_pdir *pd, const char *key, char **data,
 static bool
 temp_base_ok(const char *base, size_t len)
 {
-	size_t slen = strlen(KP_PDIR_STATE_NAME + 1);
+	size_t slen = strlen(KP_PDIR_STATE_BASE);
 
-	if (len == slen && memcmp(base, KP_PDIR_STATE_NAME + 1, slen) == 0)
+	if (len == slen && memcmp(base, KP_PDIR_STATE_BASE, slen) == 0)
 		return true;
 	return kp_key_is_valid(base, len);
 }

@@ -21,7 +21,8 @@
 #include "common/limits.h"
 #include "loader/fsutil.h"
 
-#define KP_PDIR_STATE_NAME   ".kapparmor-state"
+#define KP_PDIR_STATE_BASE   "kapparmor-state"   /* temporaries: .<base>.tmp.X */
+#define KP_PDIR_STATE_NAME   "." KP_PDIR_STATE_BASE
 #define KP_PDIR_ENTRIES_MAX  16384  /* directory entries kp_pdir_list accepts */
 #define KP_PDIR_FILE_MODE    0644   /* profiles are world-readable, as in /etc/apparmor.d */
 #define KP_PDIR_ERR_MAX      256    /* size for the err buffers below */

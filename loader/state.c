@@ -462,7 +462,7 @@ kp_state_save(int dirfd, const struct kp_state *st)
 
 	if (kp_state_format(st, &buf, &len) != 0)
 		return -1;
-	fd = kp_tmpfile_create(dirfd, KP_STATE_FILE + 1, 0600, name);
+	fd = kp_tmpfile_create(dirfd, KP_STATE_BASE, 0600, name);
 	if (fd < 0) {
 		saved = errno;
 		free(buf);

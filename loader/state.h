@@ -33,7 +33,8 @@
 #include "common/sha256.h"
 
 #define KP_STATE_HEADER          "kapparmor-state 1"
-#define KP_STATE_FILE            ".kapparmor-state"
+#define KP_STATE_BASE            "kapparmor-state"
+#define KP_STATE_FILE            "." KP_STATE_BASE
 /* Every ConfigMap key, plus as many again whose removal is deferred while
  * they are in use. */
 #define KP_STATE_KEYS_MAX        (2 * KP_KEYS_MAX)
