@@ -302,6 +302,41 @@ class FakeKernelTest(Tmp):
         self.assertEqual(sorted(self.fk.profiles()), ["custom.deny-write-outside-app", "custom.two"])
         self.assertEqual([e["op"] for e in self.fk.ops(("break", "heal"))], ["break", "break", "heal", "heal"])
 
+    def test_fail_next_replace_once(self):
+        self.assertEqual(self.parser(TWO_PROFILES).returncode, 0)
+        mark = self.fk.mark()
+        self.fk.fail_next("replace")
+        t0 = time.monotonic()
+        r = self.parser(README_PROFILE)
+        self.assertNotEqual(r.returncode, 0)
+        self.fk.wait_fault("replace")
+        self.assertEqual(sorted(self.fk.profiles()), ["custom.one", "custom.two"])
+        self.assertEqual([(e["op"], e["iface"]) for e in self.fk.ops(since=mark)],
+                         [("arm", ".replace"), ("fault", ".replace")])
+        r = self.parser(README_PROFILE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(time.monotonic() - t0, fake_kernel.FAULT_CLOSE_WAIT)
+        self.assertIn("custom.deny-write-outside-app", self.fk.profiles())
+
+    def test_fail_next_remove_gives_epipe(self):
+        self.fk.preload(["custom.a", "custom.b"])
+        old = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        self.addCleanup(signal.signal, signal.SIGPIPE, old)
+        with KernelInterface(self.fk.path) as ki:
+            for _ in range(2):
+                self.fk.fail_next("remove")
+                with self.assertRaises(OSError) as cm:
+                    ki.remove("custom.a")
+                self.assertEqual(cm.exception.errno, errno.EPIPE)
+                self.fk.wait_fault("remove")
+                self.assertEqual(sorted(self.fk.profiles()), ["custom.a", "custom.b"])
+            ki.remove("custom.a")
+            with self.assertRaises(RuntimeError):
+                self.fk.fail_next("remove")
+                self.fk.fail_next("remove")
+        self.assertEqual(self.fk.profiles(), {"custom.b": "enforce"})
+        self.assertEqual(len(self.fk.ops("fault")), 2)
+
     def test_unprivileged_writer_is_refused(self):
         pid = os.fork()
         if pid == 0:

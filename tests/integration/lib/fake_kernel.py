@@ -23,13 +23,16 @@ wrapper that make_parser_wrapper() writes, which syncs before it exits.
 OPS logged: replace, load (names, modes, bytes, abi, existed), remove
 (names asked, removed: every profile that went, children included; missing:
 true when the kernel would have said ENOENT), parser (from the wrapper: argv,
-rc, signal, seconds), preload, clear, break, heal, error.
+rc, signal, seconds), preload, clear, break, heal, arm (fail_next), fault
+(a writer made to fail), error.
 
 Run as a program: `python3 fake_kernel.py serve DIR` (prints "ready" when
 serving, stops on SIGTERM/SIGINT), `sync DIR`, `wrapper DIR DEST`.
 """
 
+import ctypes
 import errno
+import fcntl
 import json
 import os
 import select
@@ -62,6 +65,18 @@ REMOVE_IDLE_FLUSH = 0.2
 RECORD_IDLE_FLUSH = 2.0
 SYNC_TIMEOUT = 10.0
 READ_CHUNK = 1 << 16
+# fail_next(): the pipe is shrunk to one page and filled with this byte, so
+# the next writer blocks in write() until the server drops its end (EPIPE).
+# No record or name starts with 0xff, so leftovers are skipped on reading.
+FILLER = b"\xff"
+F_SETPIPE_SZ = 1031
+IN_OPEN = 0x20
+IN_CLOSE_WRITE = 0x08
+# After failing a writer, wait this long at most for it to close the FIFO
+# before serving it again (a reader back too early would let it succeed).
+FAULT_CLOSE_WAIT = 2.0
+IN_NONBLOCK = os.O_NONBLOCK
+IN_CLOEXEC = os.O_CLOEXEC
 
 
 class NotRunning(RuntimeError):
@@ -148,6 +163,31 @@ def sync(apparmorfs, timeout=SYNC_TIMEOUT):
     os.unlink(ack)
 
 
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _inotify_init():
+    fd = _libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
+    if fd < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return fd
+
+
+def _inotify_add_watch(fd, path, mask):
+    wd = _libc.inotify_add_watch(fd, os.fsencode(path), ctypes.c_uint32(mask))
+    if wd < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return wd
+
+
+def _inotify_rm_watch(fd, wd):
+    if _libc.inotify_rm_watch(fd, wd) < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
 def _parse_remove_name(name):
     """Return (ns, profile-or-None) for a name written to .remove."""
     if name.startswith(":"):
@@ -185,6 +225,11 @@ class FakeKernel:
         self._stop = False
         self._thread = None
         self._broken = {}
+        self._armed = {}        # iface -> inotify watch: next writer fails
+        self._arm_requests = set()
+        self._pending = {}      # iface -> deadline: failed a writer, FIFO closed
+        self._inotify = None
+        self._watches = {}      # inotify watch descriptor -> iface
 
     # ---- life cycle -----------------------------------------------------
 
@@ -299,6 +344,8 @@ class FakeKernel:
         if how not in ("eisdir", "missing"):
             raise ValueError(how)
         with self._lock:
+            if iface in self._armed:
+                raise RuntimeError(f"{iface} is armed by fail_next()")
             p = os.path.join(self.path, iface)
             if iface in self._fds:
                 self._retired.append((iface, self._fds.pop(iface)))
@@ -324,6 +371,59 @@ class FakeKernel:
                 self._log({"op": "heal", "iface": name})
         self._wake()
 
+    def fail_next(self, iface):
+        """Make the next writer of DIR/<iface> fail: its open() succeeds and
+        its write() fails with EPIPE (and SIGPIPE, which kills a writer that
+        does not ignore it: the parser exits non-zero, the loader must ignore
+        SIGPIPE).  Nothing of the failed write is applied; the log gets op
+        "fault".  One writer only: wait for the "fault" entry (wait_fault())
+        before arming again.  Writers after it work."""
+        iface = self._iface(iface)
+        with self._lock:
+            if iface in self._broken:
+                raise RuntimeError(f"{iface} is broken; heal() it first")
+            if iface in self._armed or iface in self._pending or iface in self._arm_requests:
+                raise RuntimeError(f"{iface} is already armed")
+            self._arm_requests.add(iface)
+        # Armed by the server thread between two polls: a close while it
+        # polls the fd would be completed (and reported) only later.
+        self._wake()
+        self.wait_for(lambda fk: iface not in fk._arm_requests, SYNC_TIMEOUT, f"arming {iface}")
+
+    def _arm(self, iface):
+        with self._lock:
+            self._arm_requests.discard(iface)
+            if self._inotify is None:
+                self._inotify = _inotify_init()
+            self._drain(self._all_fds())  # what was written before is applied
+            # Hold the pipe by a read-only fd, full of filler: our close of
+            # it then reports IN_CLOSE_NOWRITE, never mistaken for the
+            # failing writer's IN_CLOSE_WRITE (inotify merges equal events).
+            p = os.path.join(self.path, iface)
+            rfd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            self._fill(iface)
+            wfd = self._fds[iface]
+            self._bufs.pop(wfd, None)
+            self._last.pop(wfd, None)
+            os.close(wfd)
+            self._fds[iface] = rfd
+            self._bufs[rfd] = bytearray()
+            self._last[rfd] = time.monotonic()
+            wd = _inotify_add_watch(self._inotify, p, IN_OPEN | IN_CLOSE_WRITE)
+            self._watches[wd] = iface
+            self._armed[iface] = wd
+            self._log({"op": "arm", "iface": iface})
+
+    def wait_fault(self, iface, timeout=10.0):
+        """Wait until the armed failure of iface has happened and the FIFO
+        is served again."""
+        iface = self._iface(iface)
+
+        def done(fk):
+            with fk._lock:
+                return iface not in fk._armed and iface not in fk._pending
+        return self.wait_for(done, timeout, f"fault on {iface}")
+
     def make_parser_wrapper(self, dest, real_parser=DEFAULT_PARSER):
         return make_parser_wrapper(self.path, dest, real_parser)
 
@@ -336,12 +436,13 @@ class FakeKernel:
             raise ValueError(f"unknown interface {name}")
         return name
 
-    def _make_fifo(self, name):
+    def _make_fifo(self, name, replace=True):
         p = os.path.join(self.path, name)
-        if os.path.lexists(p):
-            os.unlink(p)
-        os.mkfifo(p, FIFO_MODE)
-        os.chmod(p, FIFO_MODE)
+        if replace:
+            if os.path.lexists(p):
+                os.unlink(p)
+            os.mkfifo(p, FIFO_MODE)
+            os.chmod(p, FIFO_MODE)
         # Read-write: the pipe always has a reader and a writer, so writers
         # never block in open() and the server never sees a spurious EOF.
         fd = os.open(p, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -349,6 +450,75 @@ class FakeKernel:
             self._fds[name] = fd
             self._bufs[fd] = bytearray()
             self._last[fd] = time.monotonic()
+
+    def _fill(self, iface):
+        fd = self._fds[iface]
+        fcntl.fcntl(fd, F_SETPIPE_SZ, 4096)
+        while True:
+            try:
+                os.write(fd, FILLER * 4096)
+            except BlockingIOError:
+                break
+        while True:
+            try:
+                os.write(fd, FILLER)
+            except BlockingIOError:
+                break
+
+    def _discard_events(self):
+        while True:
+            try:
+                if not os.read(self._inotify, 4096):
+                    break
+            except BlockingIOError:
+                break
+
+    def _serve_faults(self):
+        """A writer opened an armed FIFO: drop our end, so that its write()
+        fails with EPIPE.  Serve the FIFO again once it closed
+        (IN_CLOSE_WRITE) or after FAULT_CLOSE_WAIT; other writers wait in
+        open() till then (a reader back too early would let the failing
+        writer succeed)."""
+        if self._inotify is None:
+            return
+        with self._lock:
+            events = []
+            while True:
+                try:
+                    data = os.read(self._inotify, 4096)
+                except BlockingIOError:
+                    break
+                pos = 0
+                while pos + 16 <= len(data):
+                    wd = int.from_bytes(data[pos:pos + 4], "little", signed=True)
+                    mask = int.from_bytes(data[pos + 4:pos + 8], "little")
+                    length = int.from_bytes(data[pos + 12:pos + 16], "little")
+                    events.append((wd, mask))
+                    pos += 16 + length
+            now = time.monotonic()
+            for wd, mask in events:
+                iface = self._watches.get(wd)
+                if iface is None:
+                    continue
+                if mask & IN_OPEN and iface in self._armed:
+                    del self._armed[iface]
+                    self._pending[iface] = [now + FAULT_CLOSE_WAIT, 1, wd]
+                    fd = self._fds.pop(iface)
+                    self._bufs.pop(fd, None)
+                    self._last.pop(fd, None)
+                    os.close(fd)  # no reader left: the blocked writer gets EPIPE
+                    self._log({"op": "fault", "iface": iface, "error": "EPIPE"})
+                elif mask & IN_CLOSE_WRITE and iface in self._pending:
+                    self._pending[iface][1] -= 1
+            for iface, (deadline, closes, wd) in list(self._pending.items()):
+                if closes <= 0 or now >= deadline:
+                    del self._pending[iface]
+                    try:
+                        _inotify_rm_watch(self._inotify, wd)
+                    except OSError:
+                        pass
+                    del self._watches[wd]
+                    self._make_fifo(iface, replace=False)
 
     def _wake(self):
         if self._wake_w is not None:
@@ -381,7 +551,13 @@ class FakeKernel:
                     poller.register(fd, select.POLLIN)
                 poller.register(self._ctl_fd, select.POLLIN)
                 poller.register(self._wake_r, select.POLLIN)
-                poller.poll(POLL_MS)
+                if self._inotify is not None:
+                    poller.register(self._inotify, select.POLLIN)
+                poller.poll(POLL_MS if not self._pending else 5)
+                for iface in list(self._arm_requests):
+                    self._arm(iface)
+                self._serve_faults()
+                fds = self._all_fds()  # every close happens in this thread
                 try:
                     os.read(self._wake_r, 4096)
                 except BlockingIOError:
@@ -389,19 +565,24 @@ class FakeKernel:
                 self._drain(fds)
                 self._serve_ctl()
         except BaseException as e:  # never leave writers hanging
-            self.error = f"{type(e).__name__}: {e}"
+            error = f"{type(e).__name__}: {e}"
             try:
-                self._log({"op": "error", "error": self.error})
+                self._log({"op": "error", "error": error})
             except OSError:
                 pass
             self._teardown()
+            self.error = error  # set last: once seen, the FIFOs are gone
 
     def _drain(self, fds):
         """Read what every FIFO holds and apply every complete write."""
         with self._lock:
             now = time.monotonic()
             for iface, fd in fds:
-                buf = self._bufs[fd]
+                if iface in self._armed and self._fds.get(iface) == fd:
+                    continue  # keep the pipe full until a writer comes
+                buf = self._bufs.get(fd)
+                if buf is None:
+                    continue
                 while True:
                     try:
                         chunk = os.read(fd, READ_CHUNK)
@@ -416,6 +597,10 @@ class FakeKernel:
 
     def _consume(self, iface, fd, buf, now):
         idle = now - self._last[fd]
+        skip = 0
+        while skip < len(buf) and buf[skip] == FILLER[0]:
+            skip += 1
+        del buf[:skip]
         if iface == ".remove":
             while True:
                 cut = [i for i in (buf.find(b"\0"), buf.find(b"\n")) if i >= 0]
@@ -508,13 +693,13 @@ class FakeKernel:
                     pass
             self._fds.clear()
             self._retired.clear()
-            for fd in (self._ctl_fd, self._wake_r, self._wake_w):
+            for fd in (self._ctl_fd, self._wake_r, self._wake_w, self._inotify):
                 if fd is not None:
                     try:
                         os.close(fd)
                     except OSError:
                         pass
-            self._ctl_fd = self._wake_r = self._wake_w = None
+            self._ctl_fd = self._wake_r = self._wake_w = self._inotify = None
 
 
 # ---- the parser wrapper --------------------------------------------------
