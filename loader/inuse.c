@@ -265,31 +265,77 @@ open_dir_at(int dirfd, const char *name)
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Open the task's AppArmor label file.  -1 with errno on failure. */
+/* Open the directory holding the task's AppArmor attributes ("current",
+ * "exec"): attr/apparmor/, or attr/ itself on kernels before the per-LSM
+ * directories.  -1 with errno on failure. */
 static int
-open_label(int tidfd)
+open_attr_dir(int tidfd)
 {
-	int attrfd, aafd, fd, saved;
+	int attrfd, aafd, saved;
 
 	attrfd = open_dir_at(tidfd, "attr");
 	if (attrfd < 0)
 		return -1;
 	aafd = open_dir_at(attrfd, "apparmor");
 	if (aafd >= 0) {
-		fd = kp_open_regular(aafd, "current");
-		saved = errno;
-		close(aafd);
-	} else if (errno == ENOENT) {
-		/* Kernels before the per-LSM attr directories. */
-		fd = kp_open_regular(attrfd, "current");
-		saved = errno;
-	} else {
-		saved = errno;
-		fd = -1;
+		close(attrfd);
+		return aafd;
 	}
+	if (errno == ENOENT)
+		return attrfd;
+	saved = errno;
 	close(attrfd);
 	errno = saved;
-	return fd;
+	return -1;
+}
+
+static void
+incomplete(struct scan *s, pid_t pid, pid_t tid, const char *what, int err)
+{
+	if (err == E2BIG)
+		set_reason(s->report->reason, sizeof(s->report->reason),
+		    "%s label of task %d/%d is longer than %d bytes", what,
+		    (int)pid, (int)tid, KP_LABEL_READ_MAX);
+	else
+		set_reason(s->report->reason, sizeof(s->report->reason),
+		    "cannot read the %s label of task %d/%d: %s", what,
+		    (int)pid, (int)tid, strerror(err));
+}
+
+/*
+ * The label a task will take at its next exec (aa_change_onexec) is in
+ * "exec".  AppArmor answers EINVAL to a read when none is pending; a missing
+ * file (a fake tree, a task gone) means none either.  Reading it narrows the
+ * race of a task that asks for the profile just before we remove it.
+ * 0 done, -1 incomplete.
+ */
+static int
+scan_pending_exec(struct scan *s, int attrdir, pid_t pid, pid_t tid)
+{
+	char *buf;
+	size_t len;
+	int fd, saved;
+
+	fd = kp_open_regular(attrdir, "exec");
+	if (fd < 0) {
+		if (vanished(errno))
+			return 0;
+		incomplete(s, pid, tid, "exec", errno);
+		return -1;
+	}
+	if (kp_read_capped(fd, KP_LABEL_READ_MAX, &buf, &len) != 0) {
+		saved = errno;
+		close(fd);
+		if (saved == EINVAL || vanished(saved))
+			return 0;
+		incomplete(s, pid, tid, "exec", saved);
+		return -1;
+	}
+	close(fd);
+	if (len > 0)
+		match_label(s, buf, len, pid, tid);
+	free(buf);
+	return 0;
 }
 
 /* 0 read or vanished, -1 incomplete (reason set). */
@@ -299,41 +345,43 @@ scan_task(struct scan *s, int taskdirfd, pid_t pid, const char *tidname,
 {
 	char *buf;
 	size_t len;
-	int tidfd, fd, saved;
+	int tidfd, attrdir, fd, saved, rc;
 
 	tidfd = open_dir_at(taskdirfd, tidname);
 	if (tidfd < 0) {
 		saved = errno;
 		goto fail;
 	}
-	fd = open_label(tidfd);
+	attrdir = open_attr_dir(tidfd);
 	saved = errno;
 	close(tidfd);
-	if (fd < 0)
+	if (attrdir < 0)
 		goto fail;
+	fd = kp_open_regular(attrdir, "current");
+	if (fd < 0) {
+		saved = errno;
+		close(attrdir);
+		goto fail;
+	}
 	if (kp_read_capped(fd, KP_LABEL_READ_MAX, &buf, &len) != 0) {
 		saved = errno;
 		close(fd);
+		close(attrdir);
 		goto fail;
 	}
 	close(fd);
 	s->report->tasks++;
 	match_label(s, buf, len, pid, tid);
 	free(buf);
-	return 0;
+	rc = scan_pending_exec(s, attrdir, pid, tid);
+	close(attrdir);
+	return rc;
 fail:
 	if (vanished(saved)) {
 		s->report->vanished++;
 		return 0;
 	}
-	if (saved == E2BIG)
-		set_reason(s->report->reason, sizeof(s->report->reason),
-		    "label of task %d/%d is longer than %d bytes", (int)pid,
-		    (int)tid, KP_LABEL_READ_MAX);
-	else
-		set_reason(s->report->reason, sizeof(s->report->reason),
-		    "cannot read the label of task %d/%d: %s", (int)pid,
-		    (int)tid, strerror(saved));
+	incomplete(s, pid, tid, "current", saved);
 	return -1;
 }
 

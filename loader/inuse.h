@@ -4,9 +4,11 @@
  * AppArmor label names it.  (Removing a profile a task runs under moves the
  * task to unconfined.)  The scan reads <proc>/<pid>/task/<tid>/attr/apparmor/
  * current, or attr/current where the apparmor/ directory does not exist,
- * every file opened relative to directory fds with O_NOFOLLOW and read with a
- * cap.  Tasks that vanish mid-scan are skipped; any other failure makes the
- * scan INCOMPLETE, and the caller must then defer every removal.
+ * and the label pending for the task's next exec ("exec" beside "current",
+ * set by aa_change_onexec; EINVAL from read means none), every file opened
+ * relative to directory fds with O_NOFOLLOW and read with a cap.  Tasks that
+ * vanish mid-scan are skipped; any other failure makes the scan INCOMPLETE,
+ * and the caller must then defer every removal.
  *
  * A label as the kernel prints it (security/apparmor/label.c):
  *   name (mode)                         one profile

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -358,7 +359,7 @@ Test(scan, unreadable_label_makes_the_scan_incomplete)
 	cr_assert_eq(kp_inuse_scan(procfd, c, NCANDS, &r), -1);
 	cr_assert_eq(r.status, KP_INUSE_INCOMPLETE);
 	cr_assert_str_eq(r.reason,
-	    "cannot read the label of task 30/30: Invalid argument");
+	    "cannot read the current label of task 30/30: Invalid argument");
 }
 
 Test(scan, symlinks_are_not_followed)
@@ -373,7 +374,7 @@ Test(scan, symlinks_are_not_followed)
 	init_cands(c);
 	cr_assert_eq(kp_inuse_scan(procfd, c, NCANDS, &r), -1);
 	cr_assert_str_eq(r.reason,
-	    "cannot read the label of task 30/30: Too many levels of symbolic links");
+	    "cannot read the current label of task 30/30: Too many levels of symbolic links");
 
 	/* A symlinked attr directory is refused the same way. */
 	tmpdir_remove(join(proc, "30"));
@@ -381,7 +382,7 @@ Test(scan, symlinks_are_not_followed)
 	cr_assert_eq(symlink("../../10/task/10/attr", join(proc, "30/task/30/attr")), 0);
 	cr_assert_eq(kp_inuse_scan(procfd, c, NCANDS, &r), -1);
 	cr_assert_str_eq(r.reason,
-	    "cannot read the label of task 30/30: Not a directory");
+	    "cannot read the current label of task 30/30: Not a directory");
 }
 
 Test(scan, oversize_label_makes_the_scan_incomplete)
@@ -398,12 +399,84 @@ Test(scan, oversize_label_makes_the_scan_incomplete)
 	init_cands(c);
 	cr_assert_eq(kp_inuse_scan(procfd, c, NCANDS, &r), -1);
 	snprintf(want, sizeof(want),
-	    "label of task 5/6 is longer than %d bytes", KP_LABEL_READ_MAX);
+	    "current label of task 5/6 is longer than %d bytes", KP_LABEL_READ_MAX);
 	cr_assert_str_eq(r.reason, want);
 	/* Exactly at the cap is fine. */
 	write_file(proc, "5/task/6/attr/apparmor/current", big, KP_LABEL_READ_MAX);
 	cr_assert_eq(kp_inuse_scan(procfd, c, NCANDS, &r), 0, "%s", r.reason);
 	free(big);
+}
+
+Test(scan, pending_exec_label_counts)
+{
+	struct kp_inuse_candidate c[NCANDS];
+	struct kp_inuse_report r;
+
+	add_task(10, 10, AA_SUBDIR, "unconfined\n");
+	write_str(proc, "10/task/10/attr/apparmor/exec", "custom.c (enforce)\n");
+	add_task(11, 11, ATTR_ONLY, "custom.other (enforce)\n");
+	write_str(proc, "11/task/11/attr/exec", "custom.a//&custom.x (enforce)\n");
+	add_task(12, 12, AA_SUBDIR, "unconfined\n");
+	write_str(proc, "12/task/12/attr/apparmor/exec", ""); /* none pending */
+	init_cands(c);
+	cr_assert_eq(kp_inuse_scan(procfd, c, NCANDS, &r), 0, "%s", r.reason);
+	cr_assert_eq(r.tasks, 3);
+	expect_use(c, "custom.c", 10, 10);
+	expect_use(c, "custom.a", 11, 11);
+	expect_use(c, "custom.x", 11, 11);
+	expect_free(c, "custom.b");
+}
+
+Test(scan, pending_exec_unreadable_or_oversize)
+{
+	struct kp_inuse_candidate c[NCANDS];
+	struct kp_inuse_report r;
+	char *big = malloc(KP_LABEL_READ_MAX + 1);
+	char want[128];
+
+	cr_assert_not_null(big);
+	memset(big, 'a', KP_LABEL_READ_MAX + 1);
+	add_task(10, 10, AA_SUBDIR, "unconfined\n");
+	cr_assert_eq(mkfifo(join(proc, "10/task/10/attr/apparmor/exec"), 0600), 0);
+	init_cands(c);
+	cr_assert_eq(kp_inuse_scan(procfd, c, NCANDS, &r), -1);
+	cr_assert_str_eq(r.reason,
+	    "cannot read the exec label of task 10/10: Invalid argument");
+	cr_assert_eq(unlink(join(proc, "10/task/10/attr/apparmor/exec")), 0);
+	write_file(proc, "10/task/10/attr/apparmor/exec", big, KP_LABEL_READ_MAX + 1);
+	cr_assert_eq(kp_inuse_scan(procfd, c, NCANDS, &r), -1);
+	snprintf(want, sizeof(want),
+	    "exec label of task 10/10 is longer than %d bytes", KP_LABEL_READ_MAX);
+	cr_assert_str_eq(r.reason, want);
+	free(big);
+}
+
+/* The kernel's "no pending exec label" is EINVAL from read(2); a kernel
+ * without AppArmor answers the same, so bind the real file over a fake one. */
+Test(scan, pending_exec_einval_means_none)
+{
+	struct kp_inuse_candidate c[NCANDS];
+	struct kp_inuse_report r;
+	int fd, rc;
+	char probe[8];
+
+	fd = open("/proc/self/attr/exec", O_RDONLY | O_CLOEXEC);
+	cr_assert(fd >= 0);
+	rc = (int)read(fd, probe, sizeof(probe));
+	close(fd);
+	if (rc >= 0)
+		cr_skip_test("this kernel has an exec label pending for us");
+	cr_assert_eq(errno, EINVAL);
+	add_task(10, 10, AA_SUBDIR, "custom.a (enforce)\n");
+	write_str(proc, "10/task/10/attr/apparmor/exec", "");
+	if (mount("/proc/self/attr/exec", join(proc, "10/task/10/attr/apparmor/exec"),
+	    NULL, MS_BIND, NULL) != 0)
+		cr_skip_test("mount --bind not permitted here");
+	init_cands(c);
+	rc = kp_inuse_scan(procfd, c, NCANDS, &r);
+	(void)umount2(join(proc, "10/task/10/attr/apparmor/exec"), MNT_DETACH);
+	cr_assert_eq(rc, 0, "%s", r.reason);
+	expect_use(c, "custom.a", 10, 10);
 }
 
 Test(scan, no_candidates)
