@@ -15,8 +15,11 @@ if [ $# -ne 2 ]; then
 	echo "usage: $0 BUILD_FUZZ_DIR SECONDS" >&2
 	exit 2
 fi
-build=$1
 seconds=$2
+if ! build=$(cd "$1" 2>/dev/null && pwd); then
+	echo "fuzz: $1: no such build directory" >&2
+	exit 2
+fi
 case $seconds in
 '' | *[!0-9]*) echo "fuzz: SECONDS must be a number" >&2; exit 2 ;;
 esac
