@@ -43,18 +43,33 @@ struct kp_entry_set {
  * that ..data still names the same directory afterwards (retry a few times).
  * Names starting with '.' are ignored.  Per-key problems (non-regular file,
  * symlink leaving the directory, file over the size cap) become entries with
- * read_error set.  Returns 0, or -1 when no snapshot could be read at all
- * (directory missing, ..data dangling, a read error): err says why, and the
- * caller must then act as if it knew nothing. */
+ * read_error set and data NULL; a readable entry always has non-NULL data
+ * (even when empty).  Returns 0, or -1 when no snapshot could be read at all
+ * (directory missing, ..data dangling or not a ".." child, ..data changing
+ * on every attempt, a read error, more than KP_KEYS_MAX keys — reported as
+ * "too-many-keys: ..." — or more than KP_CONFIGMAP_MAX_TOTAL_BYTES of
+ * values): err says why, and the caller must then act as if it knew
+ * nothing, so that nothing is removed.  dirfd is not closed and its offset
+ * is not moved.  kp_configmap_read_path opens path (following a symlink
+ * there: it is configuration) and reads it the same way. */
 int kp_configmap_read_dir(int dirfd, struct kp_entry_set *out,
     char *err, size_t errlen);
 int kp_configmap_read_path(const char *path, struct kp_entry_set *out,
     char *err, size_t errlen);
 
-/* Parse a YAML stream of one or more documents; every document of
- * kind: ConfigMap contributes its data keys (binaryData keys become entries
- * with BINARY_DATA; anchors/aliases and inputs over KP_MANIFEST_MAX_BYTES
- * are refused as a whole).  Returns 0 or -1 with err. */
+/* Parse a YAML stream of one or more documents; every object of
+ * kind: ConfigMap (a document, or an item of a kind: List document)
+ * contributes its data keys.  Per key: binaryData keys become entries with
+ * BINARY_DATA, non-string values READ_ERROR, values over
+ * KP_PROFILE_MAX_BYTES TOO_LARGE, a key seen twice (in one ConfigMap or
+ * across them) one DUPLICATE_KEY entry, a key with a NUL byte or over
+ * KP_ENTRY_KEY_MAX bytes KEY_FORMAT (mangled so it never equals a real
+ * key).  Refused as a whole (-1 with err): inputs over
+ * KP_MANIFEST_MAX_BYTES, invalid YAML, any anchor or alias, any tag but
+ * !!str, nesting over KP_MANIFEST_MAX_DEPTH, a non-mapping document, a
+ * ConfigMap whose data is not a mapping, more than KP_KEYS_MAX keys, and a
+ * stream with no ConfigMap at all.  Values are the bytes libyaml decoded
+ * (UTF-8), unchanged.  See docs/kapparmor-check.md. */
 int kp_manifest_read(const unsigned char *buf, size_t len,
     struct kp_entry_set *out, char *err, size_t errlen);
 
