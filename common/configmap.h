@@ -46,8 +46,8 @@ struct kp_entry_set {
  * read_error set and data NULL; a readable entry always has non-NULL data
  * (even when empty).  Returns 0, or -1 when no snapshot could be read at all
  * (directory missing, ..data dangling or not a ".." child, ..data changing
- * on every attempt, a read error, more than KP_KEYS_MAX keys — reported as
- * "too-many-keys: ..." — or more than KP_CONFIGMAP_MAX_TOTAL_BYTES of
+ * on every attempt, a read error, more than KP_KEYS_MAX keys (reported as
+ * "too-many-keys: ...") or more than KP_CONFIGMAP_MAX_TOTAL_BYTES of
  * values): err says why, and the caller must then act as if it knew
  * nothing, so that nothing is removed.  dirfd is not closed and its offset
  * is not moved.  kp_configmap_read_path opens path (following a symlink
