@@ -111,7 +111,9 @@ done
 offset=$({ LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$vmlinuz" || true; } |
 	head -n 1 | cut -d: -f1)
 if [ -z "$offset" ]; then
-	log "$vmlinuz: no XZ stream found"
+	log "$vmlinuz: no XZ stream found; this script handles XZ kernels" \
+		"(the -amd64 flavour), this one has" \
+		"$(grep -o '^CONFIG_KERNEL_[A-Z0-9]*=y' "$config" | head -n 1)"
 	exit 1
 fi
 # xz stops reading after the stream, so feed it without a pipeline whose
