@@ -27,11 +27,14 @@ kp_abi_is_allowed(const char *name, size_t len)
 	return in_list(kp_abi_allowlist, kp_abi_allowlist_len, name, len);
 }
 
-bool
-kp_abstraction_is_allowed(const char *name, size_t len)
+const struct kp_abstraction *
+kp_abstraction_find(const char *name, size_t len)
 {
-	return in_list(kp_abstraction_allowlist, kp_abstraction_allowlist_len,
-	    name, len);
+	for (size_t i = 0; i < kp_abstraction_allowlist_len; i++) {
+		if (name_equals(kp_abstraction_allowlist[i].name, name, len))
+			return &kp_abstraction_allowlist[i];
+	}
+	return NULL;
 }
 
 const struct kp_tunable *

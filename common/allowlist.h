@@ -31,7 +31,14 @@ struct kp_tunable {
 
 extern const char *const kp_abi_allowlist[];
 extern const size_t kp_abi_allowlist_len;
-extern const char *const kp_abstraction_allowlist[];
+/* An allowed abstraction and the variables it uses (bit i =
+ * kp_variables[i]), which the profile's tunables must define. */
+struct kp_abstraction {
+	const char *name;
+	uint64_t needs;
+};
+
+extern const struct kp_abstraction kp_abstraction_allowlist[];
 extern const size_t kp_abstraction_allowlist_len;
 extern const struct kp_variable kp_variables[];
 extern const size_t kp_variables_len;
@@ -40,7 +47,8 @@ extern const size_t kp_tunable_allowlist_len;
 
 /* Lookups over exactly len bytes (no terminator needed). */
 bool kp_abi_is_allowed(const char *name, size_t len);
-bool kp_abstraction_is_allowed(const char *name, size_t len);
+const struct kp_abstraction *kp_abstraction_find(const char *name,
+    size_t len);
 const struct kp_tunable *kp_tunable_find(const char *name, size_t len);
 /* Index into kp_variables, or -1. */
 int kp_variable_find(const char *name, size_t len);

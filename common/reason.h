@@ -55,6 +55,13 @@
 	X(POLICY_ALL,           "policy-all-rule")                         \
 	X(POLICY_EXEC,          "policy-exec-transition")                  \
 	X(POLICY_UNCONFINED,    "policy-unconfined")                       \
+	/* rule 6 warnings: accepted, but worth an auditor's look */       \
+	X(WARN_CAPABILITY_ALL,  "warn-capability-all")                     \
+	X(WARN_CAPABILITY,      "warn-dangerous-capability")               \
+	X(WARN_FILE_ALL,        "warn-file-all")                           \
+	X(WARN_UMOUNT,          "warn-umount")                             \
+	X(WARN_PTRACE,          "warn-ptrace")                             \
+	X(WARN_WRITE_ROOT,      "warn-write-root")                         \
 	/* rule 7: compile check */                                        \
 	X(COMPILE_FAILED,       "compile-failed")                          \
 	X(COMPILE_TIMEOUT,      "compile-timeout")                         \

@@ -44,12 +44,15 @@ POLICY_KEYWORDS = ("mount", "remount", "pivot_root", "change_profile",
                    "userns", "all")
 QUALIFIERS = ("audit", "allow", "deny", "owner", "user", "other")
 MAX_VARIABLES = 64  # the C side keeps the defined set in a uint64_t
+# Variables apparmor_parser 3.0.8 defines itself, per profile.
+BUILTIN_VARIABLES = ("profile_name",)
 
 
 class Derivation:
     def __init__(self, root):
         self.root = root
         self.cache = {}
+        self.known_variables = set()
 
     # -- reading -----------------------------------------------------------
 
@@ -125,9 +128,12 @@ class Derivation:
         data, stmts = self.statements(path)
         problems = []
         includes = []
+        refs = set()
         if "\\" in data:
             problems.append("uses a backslash escape")
         for kind, text in stmts:
+            if kind == "text":
+                refs.update(VAR_REF_RE.findall(text))
             if kind == "include":
                 inc, why = self.parse_include(text)
                 if inc is None:
@@ -171,15 +177,18 @@ class Derivation:
                     lead.append(pw.pop(0))
                 if pw and pw[0] in POLICY_KEYWORDS and "deny" not in lead:
                     problems.append("allows %s" % pw[0])
-        return problems, includes
+        return problems, includes, refs
 
     def abstraction_verdict(self, name, stack=()):
-        """(ok, reason) for <name>, following includes recursively."""
+        """(ok, reason, variables used) for <name>, following includes
+        recursively."""
         if name in self.cache:
             return self.cache[name]
         if name in stack:
-            return True, None  # the parser's include cache stops cycles
+            # the parser's include cache stops cycles
+            return True, None, set()
         kind, path = self.resolve(name)
+        refs = set()
         if kind == "missing":
             verdict = (False, "missing")
         elif kind == "dir":
@@ -188,12 +197,14 @@ class Derivation:
                 sub = name + "/" + entry
                 if os.path.isdir(os.path.join(path, entry)):
                     continue  # the parser does not descend
-                ok, why = self.abstraction_verdict(sub, stack + (name,))
+                ok, why, sub_refs = self.abstraction_verdict(
+                    sub, stack + (name,))
+                refs |= sub_refs
                 if not ok:
                     verdict = (False, "via %s: %s" % (sub, why))
                     break
         else:
-            problems, includes = self.file_problems(path)
+            problems, includes, refs = self.file_problems(path)
             verdict = (True, None)
             if problems:
                 verdict = (False, problems[0])
@@ -210,13 +221,22 @@ class Derivation:
                             continue
                         verdict = (False, "includes missing <%s>" % target)
                         break
-                    ok, why = self.abstraction_verdict(target,
-                                                       stack + (name,))
+                    ok, why, sub_refs = self.abstraction_verdict(
+                        target, stack + (name,))
+                    refs = refs | sub_refs
                     if not ok:
                         verdict = (False, "via <%s>: %s" % (target, why))
                         break
-        self.cache[name] = verdict
-        return verdict
+        if verdict[0]:
+            for ref in sorted(refs):
+                if ref not in self.known_variables and \
+                        ref not in BUILTIN_VARIABLES:
+                    verdict = (False, "uses @{%s}, which no allowed tunable "
+                               "defines" % ref)
+                    break
+        result = (verdict[0], verdict[1], refs)
+        self.cache[name] = result
+        return result
 
     def abstractions(self):
         base = os.path.join(self.root, "abstractions")
@@ -232,9 +252,9 @@ class Derivation:
             if not os.path.isfile(full) or os.path.islink(full):
                 excluded.append((entry, "not a regular file"))
                 continue
-            ok, why = self.abstraction_verdict("abstractions/" + entry)
+            ok, why, refs = self.abstraction_verdict("abstractions/" + entry)
             if ok:
-                allowed.append(entry)
+                allowed.append((entry, refs - set(BUILTIN_VARIABLES)))
             else:
                 excluded.append((entry, why))
         return allowed, excluded
@@ -455,9 +475,14 @@ def render(root, abis, abstractions, tunables, variables, deps,
     w("const size_t kp_abi_allowlist_len = sizeof(kp_abi_allowlist) /")
     w("    sizeof(kp_abi_allowlist[0]);")
     w("")
-    w("const char *const kp_abstraction_allowlist[] = {")
-    for a in abstractions:
-        w("\t%s," % c_string(a))
+    w("const struct kp_abstraction kp_abstraction_allowlist[] = {")
+    for a, refs in abstractions:
+        mask = 0
+        for r in refs:
+            mask |= 1 << index[r]
+            for d in deps[r]:
+                mask |= 1 << index[d]
+        w("\t{ %s, UINT64_C(0x%016x) }," % (c_string(a), mask))
     w("};")
     w("const size_t kp_abstraction_allowlist_len =")
     w("    sizeof(kp_abstraction_allowlist) /")
@@ -498,16 +523,17 @@ def main():
 
     d = Derivation(args.root)
     abis = d.abis()
-    abstractions, excluded_abs = d.abstractions()
     tunables, excluded_tun, values = d.tunables()
     variables, deps = expand(values)
+    d.known_variables = set(variables)
+    abstractions, excluded_abs = d.abstractions()
     text = render(args.root, abis, abstractions, tunables, variables, deps,
                   excluded_abs, excluded_tun)
 
     if args.explain:
         print("abi: %s" % " ".join(abis))
-        print("abstractions allowed (%d): %s" % (len(abstractions),
-                                                 " ".join(abstractions)))
+        print("abstractions allowed (%d): %s" % (
+            len(abstractions), " ".join(a for a, _ in abstractions)))
         for e, why in excluded_abs:
             print("  excluded %s: %s" % (e, why))
         print("tunables allowed (%d): %s" % (
