@@ -85,6 +85,7 @@ format_time(char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000L);
 }
 
+__attribute__((format(printf, 4, 0)))
 static void
 log_emit(enum kp_log_level level, const char *event, const char *key,
     const char *fmt, va_list ap)
