@@ -22,7 +22,7 @@ mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /run
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
 exec </dev/null >/dev/console 2>&1
 
-# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh disable=SC1091
 . /e2e/lib.sh
 
 E2E_CHECK_TIMEOUT=30
@@ -82,7 +82,7 @@ for f in /e2e/checks/*.sh; do
 		# a syntax error or an explicit exit: the rest did not run
 		tap_fail "$name: stopped early (exit $rc)"
 	fi
-	diag "    $name took $(($(now_ms) - t0)) ms"
+	diag "$name took $(($(now_ms) - t0)) ms"
 done
 
 total=$(cat "$E2E_RUN/tap-count")
