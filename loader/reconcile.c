@@ -754,6 +754,17 @@ kp_loader_sync(struct kp_loader *L, char *const *keys, size_t nkeys)
 			request_removal(L, gone[i]);
 	}
 	pending_check(L);
+	if (L->cfg->once && L->npending > 0 && L->host_pidns) {
+		/* --once has no later pass: give the confirming scan its
+		 * interval now.  What is still in use stays deferred. */
+		struct timespec ts = {
+			.tv_sec = KP_REMOVAL_CONFIRM_MS / 1000,
+			.tv_nsec = (KP_REMOVAL_CONFIRM_MS % 1000) * 1000000L,
+		};
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		pending_check(L);
+	}
 	if (state_changed)
 		kp_loader_save_state(L);
 out:
