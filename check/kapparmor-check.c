@@ -164,13 +164,13 @@ main(int argc, char **argv)
 				usage_error("unknown policy \"%s\"", optarg);
 			break;
 		case OPT_PARSER:
-			if (optarg[0] == '\0')
-				usage_error("--parser needs a path");
+			if (optarg[0] != '/')
+				usage_error("--parser needs an absolute path");
 			opts.compile_opts.parser = optarg;
 			break;
 		case OPT_FEATURES:
-			if (optarg[0] == '\0')
-				usage_error("--features needs a path");
+			if (optarg[0] != '/')
+				usage_error("--features needs an absolute path");
 			opts.compile_opts.features = optarg;
 			break;
 		case 'h':
