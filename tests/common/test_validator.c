@@ -868,6 +868,8 @@ Test(rule4_include, refused)
 	    KP_REASON_INCLUDE, 3);
 	reject(BODY("  #include if exists <abstractions/base>"),
 	    KP_REASON_INCLUDE, 3);
+	cr_assert_not_null(strstr(vd.error.message, "if exists"), "%s",
+	    vd.error.message);
 	reject(BODY("  #includes <abstractions/base>"), KP_REASON_INCLUDE, 3);
 	reject(BODY("  #include<abstractions/base>"), KP_REASON_INCLUDE, 3);
 	reject(BODY("  #include < abstractions/base >"), KP_REASON_INCLUDE, 3);
@@ -1037,6 +1039,9 @@ Test(rule5_forbidden, syntax)
 	reject(BODY("  audit {\n  /a r,\n  }"), KP_REASON_SYNTAX, 3);
 	reject(BODY("  deny audit /a r,"), KP_REASON_SYNTAX, 3);
 	reject(BODY("  owner deny /a r,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  deny allow /a r,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  audit audit /a r,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  owner other /a r,"), KP_REASON_SYNTAX, 3);
 	reject(BODY("  user /a r,"), KP_REASON_SYNTAX, 3);
 	reject(BODY("  deny/etc/shadow r,"), KP_REASON_SYNTAX, 3);
 	reject(BODY("  /a r"), KP_REASON_SYNTAX, 4);
@@ -1308,6 +1313,8 @@ Test(rule6_policy, warnings)
 	cr_assert(has_warning(KP_REASON_WARN_WRITE_ROOT, 8));
 	cr_assert(has_warning(KP_REASON_WARN_WRITE_ROOT, 9));
 	cr_assert_eq(vd.nwarnings, 8, "deny forms and reads do not warn");
+	accept(BODY("  deny capability,\n  deny ptrace,\n  deny umount,"));
+	cr_assert_eq(vd.nwarnings, 0);
 	cr_assert_eq(vd.warnings_dropped, 0);
 	accept_permissive(BODY("  capability sys_ptrace,"));
 	cr_assert(has_warning(KP_REASON_WARN_CAPABILITY, 3));
@@ -1386,4 +1393,49 @@ Test(robustness, pathological_inputs_are_fast)
 		put(&t, "/a,\n");
 	reject(t.p, KP_REASON_SYNTAX, 2);
 	free(t.p);
+}
+
+Test(rules_syntax, corners)
+{
+	reject("profile custom.t flags=enforce {\n}\n", KP_REASON_SYNTAX, 1);
+	reject("profile custom.t flags=(\"enforce\") {\n}\n", KP_REASON_SYNTAX,
+	    1);
+	reject("profile custom.t flags=(enforce) \"x\" {\n}\n",
+	    KP_REASON_SYNTAX, 1);
+	reject("profile custom.t ->\n{\n}\n", KP_REASON_ARROW, 1);
+	reject("profile ,x {\n}\n", KP_REASON_NAME_MISMATCH, 1);
+	reject("profile , {\n}\n", KP_REASON_SYNTAX, 1);
+	reject("abi <abi/3.0,\nprofile custom.t {\n}\n", KP_REASON_ABI, 1);
+	reject("abi \"x\nprofile custom.t {\n}\n", KP_REASON_QUOTE, 1);
+	reject("include <tunables/global\nprofile custom.t {\n}\n",
+	    KP_REASON_INCLUDE, 1);
+	reject(BODY("  #include <abstractions/python> #include <x>"),
+	    KP_REASON_INCLUDE, 3);
+	reject(BODY("  signal (send \"x\"),"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  signal (send) x,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  signal send=x,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  signal set=(),"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  signal set=(hup \"x\"),"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  signal set=(hup)x,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  signal sendx,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  unix peer=(label=a, ,addr=@b)x,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  unix peer=(label),"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  unix peer=(label= a),"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  unix peer=(label=a\n"), KP_REASON_SYNTAX, 5);
+	reject(BODY("  deny mount options (ro),"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  deny mount options=(ro"), KP_REASON_SYNTAX, 4);
+	reject(BODY("  deny pivot_root oldroot /a,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  deny pivot_root oldroot= /a,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  deny pivot_root oldroot=x,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  deny mount \"/a,"), KP_REASON_QUOTE, 3);
+	reject(BODY("  set rlimit <= 1,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  set rlimit nofile <= ,"), KP_REASON_SYNTAX, 3);
+	reject(BODY("  set\n#include <abstractions/python>\n"),
+	    KP_REASON_INCLUDE, 4);
+	reject(BODY("  /a \"r\","), KP_REASON_SYNTAX, 3);
+	reject(BODY("  rw \"/a\nb\","), KP_REASON_QUOTE, 3);
+	reject(BODY("  rw,"), KP_REASON_UNKNOWN_RULE, 3);
+	reject(BODY("  deny"), KP_REASON_SYNTAX, 4);
+	accept(BODY("  unix peer=(label=a, addr=@b),\n"
+	    "  signal set=(hup,int) ,"));
 }
