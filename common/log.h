@@ -34,7 +34,10 @@ bool kp_log_enabled(enum kp_log_level level);
 void kp_log(enum kp_log_level level, const char *event, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Log at error level and exit(status). */
+/* Flush stdio and end the process without atexit handlers. */
+void kp_exit(int status) __attribute__((noreturn));
+
+/* Log at error level and kp_exit(status). */
 void kp_fatal(int status, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
 

@@ -141,11 +141,30 @@ next:
 }
 
 int
+kp_proc_status_read_fd(int fd, struct kp_proc_status *out)
+{
+	char buf[STATUS_MAX_BYTES + 1];
+	size_t used = 0;
+
+	while (used < STATUS_MAX_BYTES) {
+		ssize_t n = pread(fd, buf + used, STATUS_MAX_BYTES - used,
+		    (off_t)used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	return kp_proc_status_parse(buf, out);
+}
+
+int
 kp_proc_status_read(const char *procdir, pid_t pid, struct kp_proc_status *out)
 {
 	char path[256];
-	char buf[STATUS_MAX_BYTES + 1];
-	size_t used = 0;
 
 	if (pid == 0)
 		snprintf(path, sizeof(path), "%s/self/status", procdir);
@@ -154,19 +173,7 @@ kp_proc_status_read(const char *procdir, pid_t pid, struct kp_proc_status *out)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	while (used < STATUS_MAX_BYTES) {
-		ssize_t n = read(fd, buf + used, STATUS_MAX_BYTES - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
+	int rc = kp_proc_status_read_fd(fd, out);
 	close(fd);
-	buf[used] = '\0';
-	return kp_proc_status_parse(buf, out);
+	return rc;
 }

@@ -32,4 +32,9 @@ int kp_proc_status_parse(const char *text, struct kp_proc_status *out);
 int kp_proc_status_read(const char *procdir, pid_t pid,
     struct kp_proc_status *out);
 
+/* Parse a status file already open as fd (read again from offset 0: the
+ * kernel regenerates it).  Lets a process that can no longer open /proc
+ * (Landlock) still verify its own confinement. */
+int kp_proc_status_read_fd(int fd, struct kp_proc_status *out);
+
 #endif /* KP_PROC_STATUS_H */

@@ -20,11 +20,18 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/rlimits.h"
 #include "loader/config.h"
 #include "loader/monitor.h"
 #include "loader/privdrop.h"
 #include "loader/reconcile.h"
 #include "loader/watcher_proc.h"
+#include "seccomp/sandbox.h"
+
+/* The loader's own limits: its memory holds one frame, the key set and the
+ * profile list; the parser's limits are set per run by spawn.c. */
+#define LOADER_AS_BYTES ((rlim_t)1024 * 1024 * 1024)
+#define LOADER_NOFILE   256
 
 /* Exit codes. */
 enum {
@@ -137,8 +144,26 @@ main(int argc, char **argv, char **envp)
 	 * does every apparmor_parser it starts. */
 	if (kp_privdrop_loader(cfg.proc, err, sizeof(err)) != 0)
 		kp_fatal(EXIT_USAGE, "startup_refused", "%s", err);
+	/* Needed to install a filter without CAP_SYS_ADMIN; the parser, run
+	 * as root, still gets CAP_MAC_ADMIN: it does not exceed what we hold. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		kp_fatal(EXIT_USAGE, "confinement_failed", "PR_SET_NO_NEW_PRIVS: %s",
+		    strerror(errno));
 
-	/* (The loader's own rlimits and seccomp filter go here.) */
+	/* The only process that may exec from now on, already holding just
+	 * CAP_MAC_ADMIN; then our own limits and filter, last. */
+	if (kp_spawner_start(&L.spawner, &L.parser, L.pdir.path, true, err,
+	    sizeof(err)) != 0)
+		kp_fatal(EXIT_USAGE, "startup_failed", "spawner: %s", err);
+	const struct kp_rlimits rl = {
+		.as_bytes = LOADER_AS_BYTES,
+		.nofile = LOADER_NOFILE,
+		.nproc = RLIM_INFINITY,
+		.fsize = RLIM_INFINITY,
+	};
+	if (kp_rlimits_apply(&rl, err, sizeof(err)) != 0 ||
+	    kp_seccomp_install(&kp_loader_policy, err, sizeof(err)) != 0)
+		kp_fatal(EXIT_USAGE, "confinement_failed", "%s", err);
 
 	kp_log(KP_LOG_INFO, "started", NULL,
 	    "kapparmor %s: watching %s, profiles in %s, watcher pid %d uid %u, "
@@ -184,7 +209,7 @@ main(int argc, char **argv, char **envp)
 					kp_log(KP_LOG_INFO, "shutdown", NULL,
 					    "stopping on signal %u; every "
 					    "profile stays loaded", si.ssi_signo);
-					return EXIT_OK;
+					kp_exit(EXIT_OK);
 				}
 			}
 			int st = reap_children(w.pid);
@@ -206,16 +231,16 @@ main(int argc, char **argv, char **envp)
 						    CLD_EXITED ? si.si_status :
 						    128 + si.si_status;
 				}
-				return watcher_exit(&L, watcher_status, cfg.once);
+				kp_exit(watcher_exit(&L, watcher_status, cfg.once));
 			}
 			if (ps != KP_PROTO_OK) {
 				kp_log(KP_LOG_ERROR, "protocol_violation", NULL,
 				    "from the watcher: %s: %s",
 				    kp_proto_status_name(ps), perr.detail);
-				return EXIT_PROTOCOL;
+				kp_exit(EXIT_PROTOCOL);
 			}
 			if (kp_monitor_dispatch(&mon, &m) != 0)
-				return EXIT_PROTOCOL;
+				kp_exit(EXIT_PROTOCOL);
 			pending_at = kp_loader_pending_tick(&L);
 		} else if (pending_at >= 0 && kp_monotonic_ms() >= pending_at) {
 			pending_at = kp_loader_pending_tick(&L);

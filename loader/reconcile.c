@@ -83,6 +83,7 @@ kp_loader_open(struct kp_loader *L, const struct kp_config *cfg, char *err,
 	L->cfg = cfg;
 	L->procfd = -1;
 	L->kernel.dirfd = -1;
+	L->spawner.sock = -1;
 	kp_state_init(&L->state);
 
 	if (kp_pdir_open(&L->pdir, cfg->profiles_dir, true, err, errlen) != 0)
@@ -319,8 +320,8 @@ load_content(struct kp_loader *L, const char *key, const uint8_t *content,
 		return;
 	}
 	L->parser_runs++;
-	enum kp_parser_outcome o = kp_parser_replace(&L->parser, path, key, &d,
-	    &elapsed);
+	enum kp_parser_outcome o = kp_spawner_replace(&L->spawner, tmp.name,
+	    key, &d, &elapsed);
 	if (o != KP_PARSER_OK) {
 		kp_pdir_abort(&L->pdir, &tmp);
 		(void)kp_state_set_failed(&L->state, key, sha, L->parser_version,
@@ -632,7 +633,7 @@ reload_file(struct kp_loader *L, const char *key, Kapparmor__Result__Op op)
 	}
 	L->parser_runs++;
 	memset(&d, 0, sizeof(d));
-	enum kp_parser_outcome o = kp_parser_replace(&L->parser, path, key, &d,
+	enum kp_parser_outcome o = kp_spawner_replace(&L->spawner, key, key, &d,
 	    &elapsed);
 	if (o != KP_PARSER_OK) {
 		L->failures++;

@@ -16,6 +16,7 @@
 #include "loader/kernel.h"
 #include "loader/parser_run.h"
 #include "loader/profiles_dir.h"
+#include "loader/spawner.h"
 #include "loader/state.h"
 #include "proto/kapparmor.pb-c.h"
 
@@ -46,6 +47,7 @@ struct kp_loader {
 	struct kp_pdir pdir;
 	struct kp_kernel kernel;
 	struct kp_parser_cfg parser;
+	struct kp_spawner spawner;  /* runs every parser after start-up */
 	int procfd;
 	struct kp_state state;
 	char boot_id[KP_BOOT_ID_LEN + 1];

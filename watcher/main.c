@@ -7,6 +7,7 @@
  * loader.  It never touches the host's AppArmor state.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +18,10 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/rlimits.h"
 #include "proto/message.h"
+#include "seccomp/landlock.h"
+#include "seccomp/sandbox.h"
 #include "watcher/dirwatch.h"
 #include "watcher/options.h"
 #include "watcher/pass.h"
@@ -29,6 +33,14 @@
 #define COALESCE_MAX_MS     250
 /* The loader's event loop answers a heartbeat this often when idle. */
 #define HEARTBEAT_INTERVAL_MS 5000
+
+/* The watcher's rlimits.  Its memory is a snapshot of at most
+ * KP_CONFIGMAP_MAX_TOTAL_BYTES plus tables; it may not fork (and its filter
+ * has no clone); RLIMIT_FSIZE stays unlimited because stderr may be a
+ * regular file and the watcher cannot open any file for writing anyway
+ * (seccomp and Landlock). */
+#define WATCHER_AS_BYTES ((rlim_t)1024 * 1024 * 1024)
+#define WATCHER_NOFILE   256
 
 /* Exit codes: 0 done (loader closed the channel, or --once all loaded),
  * 1 --once with a rejected or failed key, 2 usage, 3 protocol violation or
@@ -88,7 +100,7 @@ handshake(int sock, struct kp_msg *m)
 		    err.detail);
 	enum kp_proto_status st = kp_msg_recv(sock, m, &err);
 	if (st == KP_PROTO_PEER_CLOSED)
-		exit(EXIT_DONE);
+		kp_exit(EXIT_DONE);
 	if (st != KP_PROTO_OK)
 		protocol_violation(&err);
 	if (m->type != KP_MSG_HELLO) {
@@ -100,6 +112,48 @@ handshake(int sock, struct kp_msg *m)
 	if (kp_msg_check_hello(m->env->hello, KAPPARMOR__HELLO__ROLE__LOADER,
 	    &err) != KP_PROTO_OK)
 		protocol_violation(&err);
+}
+
+/*
+ * Everything the watcher needs is open (socket, inotify); now take away
+ * the rest: rlimits, then Landlock (read-only beneath the ConfigMap), then
+ * the seccomp filter, last.  Failing any step is fatal: the watcher never
+ * runs less confined than designed, except that Landlock is skipped on
+ * kernels without it (logged).
+ */
+static void
+confine(const char *configmap_dir)
+{
+	const struct kp_rlimits rl = {
+		.as_bytes = WATCHER_AS_BYTES,
+		.nofile = WATCHER_NOFILE,
+		.nproc = 0,
+		.fsize = RLIM_INFINITY,
+	};
+	char err[256];
+
+	/* Opened now: once Landlocked we could not open /proc any more. */
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (status_fd < 0)
+		kp_fatal(EXIT_FATAL, "confinement_failed",
+		    "open /proc/self/status: %s", strerror(errno));
+	if (kp_rlimits_apply(&rl, err, sizeof(err)) != 0)
+		kp_fatal(EXIT_FATAL, "confinement_failed", "%s", err);
+	switch (kp_landlock_read_only_beneath(configmap_dir, err, sizeof(err))) {
+	case KP_LANDLOCK_ENFORCED:
+		kp_log(KP_LOG_DEBUG, "landlock", NULL, "%s", err);
+		break;
+	case KP_LANDLOCK_UNAVAILABLE:
+		kp_log(KP_LOG_WARN, "landlock_unavailable", NULL,
+		    "%s: relying on the seccomp filter alone", err);
+		break;
+	case KP_LANDLOCK_FAILED:
+		kp_fatal(EXIT_FATAL, "confinement_failed", "%s", err);
+	}
+	if (kp_seccomp_install_fd(&kp_watcher_policy, status_fd, err,
+	    sizeof(err)) != 0)
+		kp_fatal(EXIT_FATAL, "confinement_failed", "%s", err);
+	close(status_fd);
 }
 
 int
@@ -135,8 +189,7 @@ main(int argc, char **argv)
 	if (kp_msg_init(&m) != 0)
 		kp_fatal(EXIT_FATAL, "startup_failed", "out of memory");
 
-	/* (Confinement of this process - rlimits, Landlock, the seccomp
-	 * filter - is installed here, after every fd it needs is open.) */
+	confine(opts.configmap_dir);
 
 	handshake(opts.fd, &m);
 
@@ -174,7 +227,7 @@ main(int argc, char **argv)
 				    "the ConfigMap could not be read");
 		}
 		if (kp_pass_active(&w) && kp_pass_step(&w) != 0)
-			exit(EXIT_FATAL);
+			kp_exit(EXIT_FATAL);
 		if (!kp_pass_active(&w) && !heartbeat_waiting &&
 		    now >= heartbeat_at) {
 			if (kp_msg_send_heartbeat(w.sock, ++heartbeat_seq, &err) !=
@@ -220,7 +273,7 @@ main(int argc, char **argv)
 			if (st == KP_PROTO_PEER_CLOSED) {
 				kp_log(KP_LOG_INFO, "loader_closed", NULL,
 				    "the loader closed the channel; exiting");
-				exit(EXIT_DONE);
+				kp_exit(EXIT_DONE);
 			}
 			if (st != KP_PROTO_OK)
 				protocol_violation(&err);
@@ -230,7 +283,7 @@ main(int argc, char **argv)
 				    opts.once) {
 					int rc = (w.pass.rejected || w.pass.failed) ?
 					    EXIT_ONCE_FAILURES : EXIT_DONE;
-					exit(rc);
+					kp_exit(rc);
 				}
 				break;
 			case KP_MSG_HEARTBEAT_ACK:
@@ -264,5 +317,5 @@ main(int argc, char **argv)
 		}
 	}
 	kp_log(KP_LOG_INFO, "shutdown", NULL, "terminated by signal");
-	return EXIT_DONE;
+	kp_exit(EXIT_DONE);
 }

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The watcher's seccomp table.  Installed after it has opened everything it
+ * needs (the loader's socket at fd 3, the inotify instance, a listening
+ * socket) and set its rlimits and Landlock ruleset.  From then on it may
+ * read the ConfigMap, wait for events, talk to the loader, write its log
+ * and manage memory: no exec, no open for writing, no new sockets, no
+ * signals to others, no ptrace, mount, keyctl, bpf, io_uring, userfaultfd
+ * or personality changes.  Everything else kills the process.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include "seccomp/sandbox.h"
+
+/* The loader's socket and the log. */
+#define WATCHER_SOCK_FD 3
+#define WATCHER_LOG_FD  2
+
+/* Open flags that would create, truncate or write anything.  glibc's
+ * __O_TMPFILE includes O_DIRECTORY, which the reader needs: take only the
+ * bit that makes an open a tmpfile. */
+#define OPEN_TMPFILE_BIT 020000000
+#define OPEN_FORBIDDEN_FLAGS (O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | \
+	OPEN_TMPFILE_BIT)
+_Static_assert((O_TMPFILE & ~O_DIRECTORY) == OPEN_TMPFILE_BIT,
+    "the tmpfile bit");
+
+#define ALLOW(n) { .name = (n), .nargs = 0 }
+#define ALLOW_ARG(n, a) { .name = (n), .nargs = 1, .args = { a } }
+
+static const struct kp_syscall_rule watcher_rules[] = {
+	/* Reading the ConfigMap snapshot: read-only opens only. */
+	ALLOW_ARG("openat", SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_FORBIDDEN_FLAGS, 0)),
+	ALLOW("read"),
+	/* Re-reading our own /proc/self/status, opened before Landlock. */
+	ALLOW("pread64"),
+	ALLOW("close"),
+	ALLOW("fstat"),
+	ALLOW("newfstatat"),
+	ALLOW("statx"),
+	ALLOW("getdents64"),
+	ALLOW("readlinkat"),
+	ALLOW("lseek"),
+	/* fdopendir() checks the descriptor's access mode and marks it
+	 * close-on-exec. */
+	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFL)),
+	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFD)),
+	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFD)),
+
+	/* Watching the ConfigMap directory (re-armed after it is replaced). */
+	ALLOW("inotify_add_watch"),
+	ALLOW("inotify_rm_watch"),
+
+	/* The event loop and its timers. */
+	ALLOW("poll"),
+	ALLOW("ppoll"),
+	ALLOW("clock_gettime"),
+	ALLOW("clock_nanosleep"),
+	ALLOW("restart_syscall"),
+
+	/* The loader's socket: one frame per datagram, on fd 3 only. */
+	ALLOW_ARG("sendmsg", SCMP_A0(SCMP_CMP_EQ, WATCHER_SOCK_FD)),
+	ALLOW_ARG("recvmsg", SCMP_A0(SCMP_CMP_EQ, WATCHER_SOCK_FD)),
+
+	/* The log: stderr only. */
+	ALLOW_ARG("write", SCMP_A0(SCMP_CMP_EQ, WATCHER_LOG_FD)),
+	ALLOW_ARG("writev", SCMP_A0(SCMP_CMP_EQ, WATCHER_LOG_FD)),
+
+	/* Memory: never executable. */
+	ALLOW("brk"),
+	ALLOW_ARG("mmap", SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
+	ALLOW_ARG("mprotect", SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
+	ALLOW("munmap"),
+	ALLOW("mremap"),
+	ALLOW("madvise"),
+
+	/* Signals to ourselves (SIGTERM handler) and leaving. */
+	ALLOW("rt_sigreturn"),
+	ALLOW("rt_sigprocmask"),
+	ALLOW("exit_group"),
+	ALLOW("exit"),
+};
+
+const struct kp_seccomp_policy kp_watcher_policy = {
+	.process = "watcher",
+	.rules = watcher_rules,
+	.nrules = sizeof(watcher_rules) / sizeof(watcher_rules[0]),
+};
