@@ -79,6 +79,9 @@ for target in "$build"/fuzz/fuzz_*; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	units=$(find "$corpus" -type f | wc -l)
+	# Edges covered at the end: a number near the target's own size means
+	# the libraries were built without -fsanitize=fuzzer-no-link.
+	cov=$(sed -n 's/.*DONE *cov: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
 	if [ "$rc" -eq 0 ] && [ "$after" -eq "$before" ]; then
 		result=ok
 		passed=$((passed + 1))
@@ -87,8 +90,9 @@ for target in "$build"/fuzz/fuzz_*; do
 		failed=$((failed + 1))
 		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -n 5 | sed 's/^/    /'
 	fi
-	printf '%-22s %6ss  %10s execs  %7s exec/s  corpus %5s  %s\n' \
-		"$name" "$seconds" "${execs:-?}" "${rate:-?}" "$units" "$result"
+	printf '%-22s %6ss  %10s execs  %7s exec/s  cov %6s  corpus %5s  %s\n' \
+		"$name" "$seconds" "${execs:-?}" "${rate:-?}" "${cov:-?}" "$units" \
+		"$result"
 done
 
 if [ "$found" -eq 0 ]; then
