@@ -13,9 +13,6 @@
 
 #include "seccomp/sandbox.h"
 
-#define ALLOW(n) { .name = (n), .nargs = 0 }
-#define ALLOW_ARG(n, a) { .name = (n), .nargs = 1, .args = { a } }
-
 static const struct kp_syscall_rule loader_rules[] = {
 	/* Files in the profiles directory: temporaries, renames, the state
 	 * file; reading /proc and apparmorfs; writing apparmorfs/.remove. */
@@ -39,19 +36,19 @@ static const struct kp_syscall_rule loader_rules[] = {
 	ALLOW("getdents64"),
 	ALLOW("readlinkat"),
 	ALLOW("lseek"),
-	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFL)),
-	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFD)),
-	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFD)),
+	ALLOW_ARG("fcntl", KP_ARG_EQ(1, F_GETFL)),
+	ALLOW_ARG("fcntl", KP_ARG_EQ(1, F_GETFD)),
+	ALLOW_ARG("fcntl", KP_ARG_EQ(1, F_SETFD)),
 	/* Files are opened O_NONBLOCK (a FIFO cannot hang us), checked with
 	 * fstat, then switched back to blocking. */
-	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFL)),
+	ALLOW_ARG("fcntl", KP_ARG_EQ(1, F_SETFL)),
 
 	/* The watcher's and the spawner's sockets. */
 	ALLOW("sendmsg"),
 	ALLOW("recvmsg"),
 	/* send()/recv() on a connected socket: never with an address. */
-	ALLOW_ARG("sendto", SCMP_A4(SCMP_CMP_EQ, 0)),
-	ALLOW_ARG("recvfrom", SCMP_A4(SCMP_CMP_EQ, 0)),
+	ALLOW_ARG("sendto", KP_ARG_EQ(4, 0)),
+	ALLOW_ARG("recvfrom", KP_ARG_EQ(4, 0)),
 
 	/* The event loop: poll, the signalfd, timers. */
 	ALLOW("poll"),
@@ -72,8 +69,8 @@ static const struct kp_syscall_rule loader_rules[] = {
 
 	/* Memory: never executable. */
 	ALLOW("brk"),
-	ALLOW_ARG("mmap", SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
-	ALLOW_ARG("mprotect", SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
+	ALLOW_ARG("mmap", KP_ARG_MASKED_EQ(2, PROT_EXEC, 0)),
+	ALLOW_ARG("mprotect", KP_ARG_MASKED_EQ(2, PROT_EXEC, 0)),
 	ALLOW("munmap"),
 	ALLOW("mremap"),
 	ALLOW("madvise"),

@@ -22,6 +22,16 @@ struct kp_syscall_rule {
 	struct scmp_arg_cmp args[3];
 };
 
+/* Argument conditions, with every field named (libseccomp's SCMP_An
+ * macros leave datum_b implicit). */
+#define KP_ARG_EQ(n, v) \
+	{ .arg = (n), .op = SCMP_CMP_EQ, .datum_a = (v), .datum_b = 0 }
+#define KP_ARG_MASKED_EQ(n, mask, v) \
+	{ .arg = (n), .op = SCMP_CMP_MASKED_EQ, .datum_a = (mask), .datum_b = (v) }
+
+#define ALLOW(n) { .name = (n), .nargs = 0 }
+#define ALLOW_ARG(n, a) { .name = (n), .nargs = 1, .args = { a } }
+
 struct kp_seccomp_policy {
 	const char *process;                /* "watcher", for messages */
 	const struct kp_syscall_rule *rules;

@@ -11,16 +11,13 @@
  */
 #include "seccomp/sandbox.h"
 
-#define ALLOW(n) { .name = (n), .nargs = 0 }
-#define ALLOW_ARG(n, a) { .name = (n), .nargs = 1, .args = { a } }
-
 static const struct kp_syscall_rule spawner_rules[] = {
 	/* Requests from the loader. */
 	ALLOW("recvmsg"),
 	ALLOW("sendmsg"),
 	/* send()/recv() on a connected socket: never with an address. */
-	ALLOW_ARG("sendto", SCMP_A4(SCMP_CMP_EQ, 0)),
-	ALLOW_ARG("recvfrom", SCMP_A4(SCMP_CMP_EQ, 0)),
+	ALLOW_ARG("sendto", KP_ARG_EQ(4, 0)),
+	ALLOW_ARG("recvfrom", KP_ARG_EQ(4, 0)),
 
 	/* Starting and supervising the parser (common/spawn.c). */
 	ALLOW("clone3"),

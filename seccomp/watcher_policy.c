@@ -26,12 +26,9 @@
 _Static_assert((O_TMPFILE & ~O_DIRECTORY) == OPEN_TMPFILE_BIT,
     "the tmpfile bit");
 
-#define ALLOW(n) { .name = (n), .nargs = 0 }
-#define ALLOW_ARG(n, a) { .name = (n), .nargs = 1, .args = { a } }
-
 static const struct kp_syscall_rule watcher_rules[] = {
 	/* Reading the ConfigMap snapshot: read-only opens only. */
-	ALLOW_ARG("openat", SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_FORBIDDEN_FLAGS, 0)),
+	ALLOW_ARG("openat", KP_ARG_MASKED_EQ(2, OPEN_FORBIDDEN_FLAGS, 0)),
 	ALLOW("read"),
 	/* Re-reading our own /proc/self/status, opened before Landlock. */
 	ALLOW("pread64"),
@@ -44,9 +41,9 @@ static const struct kp_syscall_rule watcher_rules[] = {
 	ALLOW("lseek"),
 	/* fdopendir() checks the descriptor's access mode and marks it
 	 * close-on-exec. */
-	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFL)),
-	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFD)),
-	ALLOW_ARG("fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFD)),
+	ALLOW_ARG("fcntl", KP_ARG_EQ(1, F_GETFL)),
+	ALLOW_ARG("fcntl", KP_ARG_EQ(1, F_GETFD)),
+	ALLOW_ARG("fcntl", KP_ARG_EQ(1, F_SETFD)),
 
 	/* Watching the ConfigMap directory (re-armed after it is replaced). */
 	ALLOW("inotify_add_watch"),
@@ -60,17 +57,17 @@ static const struct kp_syscall_rule watcher_rules[] = {
 	ALLOW("restart_syscall"),
 
 	/* The loader's socket: one frame per datagram, on fd 3 only. */
-	ALLOW_ARG("sendmsg", SCMP_A0(SCMP_CMP_EQ, WATCHER_SOCK_FD)),
-	ALLOW_ARG("recvmsg", SCMP_A0(SCMP_CMP_EQ, WATCHER_SOCK_FD)),
+	ALLOW_ARG("sendmsg", KP_ARG_EQ(0, WATCHER_SOCK_FD)),
+	ALLOW_ARG("recvmsg", KP_ARG_EQ(0, WATCHER_SOCK_FD)),
 
 	/* The log: stderr only. */
-	ALLOW_ARG("write", SCMP_A0(SCMP_CMP_EQ, WATCHER_LOG_FD)),
-	ALLOW_ARG("writev", SCMP_A0(SCMP_CMP_EQ, WATCHER_LOG_FD)),
+	ALLOW_ARG("write", KP_ARG_EQ(0, WATCHER_LOG_FD)),
+	ALLOW_ARG("writev", KP_ARG_EQ(0, WATCHER_LOG_FD)),
 
 	/* Memory: never executable. */
 	ALLOW("brk"),
-	ALLOW_ARG("mmap", SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
-	ALLOW_ARG("mprotect", SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)),
+	ALLOW_ARG("mmap", KP_ARG_MASKED_EQ(2, PROT_EXEC, 0)),
+	ALLOW_ARG("mprotect", KP_ARG_MASKED_EQ(2, PROT_EXEC, 0)),
 	ALLOW("munmap"),
 	ALLOW("mremap"),
 	ALLOW("madvise"),
