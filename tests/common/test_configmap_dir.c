@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/configmap.h"
@@ -321,6 +322,8 @@ Test(configmap_dir, directory_device_and_socket_are_not_regular)
 	put_dir("custom.dir");
 	int have_dev = mknodat(rootfd, "custom.dev", S_IFCHR | 0644,
 	    makedev(1, 3)) == 0;
+	int have_blk = mknodat(rootfd, "custom.blk", S_IFBLK | 0644,
+	    makedev(7, 0)) == 0;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/custom.sock", root);
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	cr_assert(s >= 0);
@@ -330,8 +333,14 @@ Test(configmap_dir, directory_device_and_socket_are_not_regular)
 	assert_error(&set, "custom.dir", KP_REASON_NOT_REGULAR_FILE);
 	cr_assert_str_eq(entry(&set, "custom.dir")->message, "a directory");
 	assert_error(&set, "custom.sock", KP_REASON_NOT_REGULAR_FILE);
-	if (have_dev)
+	if (have_dev) {
 		assert_error(&set, "custom.dev", KP_REASON_NOT_REGULAR_FILE);
+		cr_assert_str_eq(entry(&set, "custom.dev")->message,
+		    "a character device");
+	}
+	if (have_blk)
+		cr_assert_str_eq(entry(&set, "custom.blk")->message,
+		    "a block device");
 	kp_entry_set_free(&set);
 }
 
@@ -531,6 +540,54 @@ Test(configmap_dir, read_path_works)
 	cr_assert_eq(kp_configmap_read_path(root, &set, err, sizeof(err)), 0);
 	assert_data(&set, "custom.a", "ay");
 	kp_entry_set_free(&set);
+}
+
+Test(configmap_dir, read_path_on_a_file_fails)
+{
+	struct kp_entry_set set;
+	char err[128], path[128];
+
+	put_file("custom.a", "ay");
+	snprintf(path, sizeof(path), "%s/custom.a", root);
+	cr_assert_eq(kp_configmap_read_path(path, &set, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "Not a directory"), "%s", err);
+}
+
+/* A file the reader may not open is that key's problem, not the
+ * snapshot's: the key stays in the set (so nothing is removed). */
+Test(configmap_dir, unreadable_file_is_a_per_key_error)
+{
+	put_file("custom.a", "ay");
+	put_file("custom.secret", "no");
+	cr_assert_eq(fchmodat(rootfd, "custom.secret", 0, 0), 0);
+	cr_assert_eq(fchmod(rootfd, 0755), 0);
+	if (geteuid() != 0)
+		cr_skip_test("needs root to switch to an unprivileged uid");
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		struct kp_entry_set set;
+		char err[128];
+		if (setresgid(65534, 65534, 65534) != 0 ||
+		    setresuid(65534, 65534, 65534) != 0)
+			_exit(10);
+		if (kp_configmap_read_dir(rootfd, &set, err, sizeof(err)) != 0)
+			_exit(11);
+		const struct kp_entry *e = kp_entry_set_find(&set, "custom.secret");
+		if (e == NULL || e->read_error != KP_REASON_READ_ERROR ||
+		    strcmp(e->message, "permission denied") != 0 || e->data != NULL)
+			_exit(12);
+		e = kp_entry_set_find(&set, "custom.a");
+		if (e == NULL || e->read_error != KP_REASON_NONE)
+			_exit(13);
+		kp_entry_set_free(&set);
+		_exit(0);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0, "child check %d failed",
+	    WEXITSTATUS(status));
 }
 
 Test(configmap_dir, caller_fd_is_reusable)

@@ -334,6 +334,28 @@ Test(manifest, data_not_a_mapping_in_a_configmap_is_refused)
 	read_fails("kind: ConfigMap\ndata: {[x]: y}\n", "must map");
 }
 
+Test(manifest, quoted_empty_data_is_not_null)
+{
+	/* Only a plain empty value or ~/null means "no data". */
+	read_fails("kind: ConfigMap\ndata: \"\"\n", "must map");
+}
+
+Test(manifest, list_items_must_be_a_sequence)
+{
+	read_fails("kind: List\nitems: {kind: ConfigMap}\n",
+	    "no object of kind ConfigMap");
+	read_fails("kind: List\nitems:\n- just a string\n- [nested]\n",
+	    "no object of kind ConfigMap");
+}
+
+Test(manifest, nested_list_is_not_expanded)
+{
+	/* kind: List only at the top of a document. */
+	read_fails("kind: List\nitems:\n- kind: List\n  items:\n"
+	    "  - kind: ConfigMap\n    data: {custom.a: a}\n",
+	    "no object of kind ConfigMap");
+}
+
 Test(manifest, documents_must_be_mappings)
 {
 	read_fails("kind: ConfigMap\ndata: {}\n---\n[1, 2]\n", "must be a mapping");
