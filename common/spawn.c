@@ -357,24 +357,33 @@ clone_with_pidfd(int exit_signal, int *pidfd)
  * Child side: supervisor and target.  Async-signal-safe only.
  */
 
+/* The kernel's struct for rt_sigaction (x86_64 and aarch64 alike). */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
 /* Default disposition for every signal, then an empty mask (the caller
  * blocked everything across the clone): ignored signals and the mask
- * survive execve, and the caller's handlers must not run here. */
+ * survive execve, and the caller's handlers must not run here.  The raw
+ * system call, because glibc refuses to touch the two real-time signals
+ * it reserves (32, 33), and an inherited SIG_IGN on those survives exec
+ * like any other. */
 static int
 reset_signals(void)
 {
-	struct sigaction sa;
+	struct kernel_sigaction ksa;
 	sigset_t none;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++) {
+	memset(&ksa, 0, sizeof(ksa));
+	ksa.handler = SIG_DFL;
+	for (int sig = 1; sig <= 64; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		/* EINVAL for the signals glibc reserves for itself; those are
-		 * never ignored, and execve resets caught ones. */
-		(void)sigaction(sig, &sa, NULL);
+		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL,
+		    sizeof(ksa.mask));
 	}
 	sigemptyset(&none);
 	return sigprocmask(SIG_SETMASK, &none, NULL);
