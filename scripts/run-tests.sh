@@ -26,13 +26,30 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	meson test -C "$build_san" --no-rebuild --print-errorlogs --num-processes 2 || true
 
 extra=()
-leak_out=$(bash "$here/leak-check.sh" "$build" 2>&1)
-while IFS= read -r line; do echo "  leak-check: $line"; done <<<"$leak_out"
-leak_line=$(echo "$leak_out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
-if [ -n "$leak_line" ]; then
-	extra+=("--extra=leak-check=$(echo "$leak_line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1,\2/')")
+# A suite outside meson: run it, show its output, and count its own
+# "N passed, N failed" line (no such line counts as one failure).
+run_suite() {
+	local label=$1
+	shift
+	local out line
+	out=$("$@" 2>&1)
+	while IFS= read -r line; do echo "  $label: $line"; done <<<"$out"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+	if [ -n "$line" ]; then
+		extra+=("--extra=$label=$(sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*$/\1,\2/' <<<"$line")")
+	else
+		extra+=("--extra=$label=0,1")
+	fi
+}
+
+run_suite leak-check bash "$here/leak-check.sh" "$build"
+# The real-kernel end-to-end test boots a Debian kernel with AppArmor in
+# QEMU (scripts/setup-deps.sh installs it); see docs/testing-e2e.md.
+if command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	run_suite e2e bash "$here/../tests/e2e/run-e2e.sh" --build-dir "$build"
 else
-	extra+=("--extra=leak-check=0,1")
+	echo "  e2e: qemu-system-x86_64 is not installed: counted as a failure"
+	extra+=("--extra=e2e=0,1")
 fi
 
 echo
