@@ -115,6 +115,7 @@ kp_monitor_send_result(void *arg, const struct kp_result *r)
 int
 kp_monitor_dispatch(struct kp_monitor *mon, const struct kp_msg *m)
 {
+	kp_loader_invalidate(mon->loader);
 	for (size_t i = 0; i < sizeof(monitor_table) / sizeof(monitor_table[0]);
 	    i++) {
 		const struct monitor_rule *rule = &monitor_table[i];

@@ -186,6 +186,7 @@ kp_loader_close(struct kp_loader *L)
 	if (L->procfd >= 0)
 		close(L->procfd);
 	L->procfd = -1;
+	kp_loader_invalidate(L);
 	kp_state_free(&L->state);
 	free(L->pending);
 	L->pending = NULL;
@@ -203,24 +204,36 @@ kp_loader_save_state(struct kp_loader *L)
 
 /* ---- the kernel's view ---- */
 
+void
+kp_loader_invalidate(struct kp_loader *L)
+{
+	if (L->kernel_names_valid)
+		kp_name_set_free(&L->kernel_names);
+	L->kernel_names_valid = false;
+}
+
 /* Is a profile named key loaded?  An unreadable list counts as "no", so
- * the profile is loaded again rather than assumed present. */
+ * the profile is loaded again rather than assumed present.  The list is
+ * read once and kept until something changes it (our own loads and
+ * removals) or the next request. */
 static bool
 kernel_has(struct kp_loader *L, const char *key)
 {
-	struct kp_name_set names = { 0 };
 	char err[KP_MESSAGE_MAX_LEN];
-	bool found = false;
 
 	if (L->aa.state != KP_AA_ENABLED)
 		return false;
-	if (kp_kernel_read_profiles(&L->kernel, &names, err, sizeof(err)) ==
-	    KP_PROFILES_OK)
-		found = kp_name_set_contains(&names, key);
-	else
-		kp_log(KP_LOG_WARN, "profiles_unreadable", NULL, "%s", err);
-	kp_name_set_free(&names);
-	return found;
+	if (!L->kernel_names_valid) {
+		memset(&L->kernel_names, 0, sizeof(L->kernel_names));
+		if (kp_kernel_read_profiles(&L->kernel, &L->kernel_names, err,
+		    sizeof(err)) != KP_PROFILES_OK) {
+			kp_log(KP_LOG_WARN, "profiles_unreadable", NULL, "%s", err);
+			kp_name_set_free(&L->kernel_names);
+			return false;
+		}
+		L->kernel_names_valid = true;
+	}
+	return kp_name_set_contains(&L->kernel_names, key);
 }
 
 static Kapparmor__Result__Status
@@ -320,6 +333,7 @@ load_content(struct kp_loader *L, const char *key, const uint8_t *content,
 		return;
 	}
 	L->parser_runs++;
+	kp_loader_invalidate(L);
 	enum kp_parser_outcome o = kp_spawner_replace(&L->spawner, tmp.name,
 	    key, &d, &elapsed);
 	if (o != KP_PARSER_OK) {
@@ -425,6 +439,7 @@ remove_now(struct kp_loader *L, const char *key)
 	int e = 0;
 	bool absent = false;
 
+	kp_loader_invalidate(L);
 	enum kp_remove_status rs = kp_kernel_remove(&L->kernel, key, &e);
 	if (rs != KP_REMOVE_OK && rs != KP_REMOVE_ABSENT) {
 		L->failures++;
@@ -632,6 +647,7 @@ reload_file(struct kp_loader *L, const char *key, Kapparmor__Result__Op op)
 		return;
 	}
 	L->parser_runs++;
+	kp_loader_invalidate(L);
 	memset(&d, 0, sizeof(d));
 	enum kp_parser_outcome o = kp_spawner_replace(&L->spawner, key, key, &d,
 	    &elapsed);

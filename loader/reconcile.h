@@ -61,6 +61,9 @@ struct kp_loader {
 	void *sink_arg;
 	unsigned failures;          /* rejected or failed operations (--once) */
 	unsigned parser_runs;       /* for tests and the closing numbers */
+	/* The kernel's profile list, read at most once per request. */
+	struct kp_name_set kernel_names;
+	bool kernel_names_valid;
 };
 
 /* Everything the loader opens at start-up, before the watcher exists.
@@ -82,6 +85,10 @@ void kp_loader_sync(struct kp_loader *L, char *const *keys, size_t nkeys);
 /* Re-scan the pending removals; returns the monotonic ms of the next check
  * wanted, or -1 when none is pending. */
 int64_t kp_loader_pending_tick(struct kp_loader *L);
+
+/* Forget the cached profile list: the kernel may have changed since (call
+ * before handling each request). */
+void kp_loader_invalidate(struct kp_loader *L);
 
 /* Save the state file; logged on failure. */
 void kp_loader_save_state(struct kp_loader *L);
