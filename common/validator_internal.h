@@ -35,7 +35,13 @@ struct kp_vstate {
 	uint64_t vars;          /* variables the included tunables define */
 	bool have_abi;
 	size_t rules;
-	size_t profile_wildcards;
+	size_t includes; /* of abstractions */
+	struct {
+		size_t wildcards; /* '*', '?', '**', counted classes */
+		size_t classes;   /* every [...] */
+		size_t ambiguity;
+		size_t floating;  /* bytes after the first '**' */
+	} glob; /* summed over the profile's patterns */
 };
 
 /* Record the error (only the first one counts) and return false. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/allowlist.h"
+#include "common/glob_limits.h"
 #include "common/validator_internal.h"
 
 enum place {
@@ -137,6 +138,11 @@ parse_include(struct kp_vstate *v, enum place place)
 			return kp_fail(v, KP_REASON_INCLUDE, line,
 			    "abstraction " KP_TOKEN_FMT " is not in the "
 			    "allowlist", KP_TOKEN_ARG(name, name_len));
+		/* each abstraction adds its rules to the profile's DFA */
+		if (++v->includes > KP_GLOB_MAX_ABSTRACTION_INCLUDES)
+			return kp_fail(v, KP_REASON_TOO_MANY_RULES, line,
+			    "more than %d abstraction includes",
+			    KP_GLOB_MAX_ABSTRACTION_INCLUDES);
 		/* its variables must come from the profile's tunables */
 		if ((v->vars & a->needs) != a->needs)
 			return kp_fail(v, KP_REASON_UNKNOWN_VARIABLE, line,

@@ -544,16 +544,20 @@ glob_rule(struct text *t, const char *path)
 	put(t, " r,\n}\n");
 }
 
-Test(rule2_glob, wildcards_per_path)
+/* Each test below moves one count to its limit and one past it, with
+ * patterns that leave every other count at rest (docs/validator-limits.md
+ * has the counting rules; test_glob.c checks them one by one). */
+
+Test(rule2_glob, wildcards_per_pattern)
 {
 	struct text path = { 0 }, t = { 0 };
 
+	/* '/x*' segments: a '/' closes each '*', so no ambiguity */
 	put(&path, "/a");
-	put_repeat(&path, "?", KP_GLOB_MAX_WILDCARDS - 1);
-	put(&path, "*");
+	put_repeat(&path, "/x*", KP_GLOB_MAX_WILDCARDS);
 	glob_rule(&t, path.p);
 	accept(t.p);
-	put(&path, "?");
+	put(&path, "/x*");
 	glob_rule(&t, path.p);
 	reject(t.p, KP_REASON_GLOB_COMPLEXITY, 3);
 	free(path.p);
@@ -564,12 +568,12 @@ Test(rule2_glob, variables_count_like_their_expansion)
 {
 	struct text path = { 0 }, t = { 0 };
 
-	/* @{multiarch} is *-linux-gnu*: two wildcards each time */
-	put(&path, "/usr/lib");
-	put_repeat(&path, "/@{multiarch}", KP_GLOB_MAX_WILDCARDS / 2);
+	/* @{HOME} has two values, one of them with a star: one wildcard */
+	put(&path, "/a");
+	put_repeat(&path, "/@{HOME}", KP_GLOB_MAX_WILDCARDS);
 	glob_rule(&t, path.p);
 	accept(t.p);
-	put_repeat(&path, "/@{multiarch}", 1);
+	put(&path, "/@{HOME}");
 	glob_rule(&t, path.p);
 	reject(t.p, KP_REASON_GLOB_COMPLEXITY, 3);
 	free(path.p);
@@ -628,52 +632,163 @@ Test(rule2_glob, alternation_depth_and_width)
 	free(t.p);
 }
 
-Test(rule2_glob, classes_after_an_unbounded_wildcard)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+Test(rule2_glob, classes)
 {
 	struct text path = { 0 }, t = { 0 };
 
-	/* slash, doublestar, 1, then classes: each doubles the DFA */
-	put(&path, "/**1");
-	put_repeat(&path, "[0-9]", KP_GLOB_MAX_CHARCLASS);
+	/* after a '*' (closed by '/', so no ambiguity) */
+	put(&path, "/a*/");
+	put_repeat(&path, "[0-9]", MIN(KP_GLOB_MAX_CHARCLASS,
+	    KP_GLOB_MAX_PATTERN_CLASSES));
+	glob_rule(&t, path.p);
+	accept(t.p);
+	path.len = 0;
+	put(&path, "/a*/");
+	put_repeat(&path, "[0-9]", KP_GLOB_MAX_CHARCLASS + 1);
+	glob_rule(&t, path.p);
+	reject(t.p, KP_REASON_GLOB_COMPLEXITY, 3);
+	/* every class, with no '*' at all */
+	path.len = 0;
+	put(&path, "/");
+	put_repeat(&path, "[0-9]", KP_GLOB_MAX_PATTERN_CLASSES);
 	glob_rule(&t, path.p);
 	accept(t.p);
 	put(&path, "[0-9]");
 	glob_rule(&t, path.p);
 	reject(t.p, KP_REASON_GLOB_COMPLEXITY, 3);
-	/* a fixed run before any '*' is linear and not counted */
+	/* the bomb: @{pid} concatenated, 28 classes each */
 	path.len = 0;
-	put(&path, "/1");
-	put_repeat(&path, "[0-9]", KP_GLOB_MAX_CHARCLASS + 5);
-	put(&path, "/**");
+	put(&path, "/");
+	put_repeat(&path, "@{pid}", 50);
 	glob_rule(&t, path.p);
-	accept(t.p);
+	reject(t.p, KP_REASON_GLOB_COMPLEXITY, 3);
 	free(path.p);
 	free(t.p);
 }
 
-Test(rule2_glob, profile_total)
+Test(rule2_glob, ambiguity)
 {
 	struct text path = { 0 }, t = { 0 };
-	size_t per_rule = KP_GLOB_MAX_WILDCARDS;
-	size_t rules = KP_GLOB_MAX_PROFILE_WILDCARDS / per_rule;
 
-	if (rules + 1 > KP_RULES_MAX)
-		cr_skip_test("the profile limit is out of reach of the rule "
+	/* the double star, q, classes, then z: one point per class */
+	put(&path, "/**q");
+	put_repeat(&path, "[a-z]", KP_GLOB_MAX_AMBIGUITY);
+	put(&path, "z");
+	glob_rule(&t, path.p);
+	accept(t.p);
+	path.len = 0;
+	put(&path, "/**q");
+	put_repeat(&path, "[a-z]", KP_GLOB_MAX_AMBIGUITY + 1);
+	put(&path, "z");
+	glob_rule(&t, path.p);
+	reject(t.p, KP_REASON_GLOB_COMPLEXITY, 3);
+	/* the issue's bomb */
+	reject(BODY("  /**a?????????????????? r,"), KP_REASON_GLOB_COMPLEXITY,
+	    3);
+	/* points add up over the profile: one per @{multiarch} */
+	t.len = 0;
+	put(&t, "#include <tunables/global>\nprofile custom.t {\n");
+	put_repeat(&t, "  /usr/lib/@{multiarch}/*.so mr,\n",
+	    KP_GLOB_MAX_AMBIGUITY);
+	put(&t, "}\n");
+	accept(t.p);
+	t.len -= 2;
+	put(&t, "  /usr/lib/@{multiarch}/*.so mr,\n}\n");
+	reject(t.p, KP_REASON_GLOB_COMPLEXITY, KP_GLOB_MAX_AMBIGUITY + 3);
+	/* common shapes cost nothing */
+	accept(BODY("  /**/*.log r,\n  /var/www/**/*.{html,css,js} r,\n"
+	    "  @{HOME}/** r,\n  /sys/[^f]*/** r,"));
+	free(path.p);
+	free(t.p);
+}
+
+Test(rule2_glob, floating_bytes)
+{
+	struct text path = { 0 }, t = { 0 };
+
+	put(&path, "/**");
+	put_repeat(&path, "a", KP_GLOB_MAX_FLOATING_CHARS);
+	glob_rule(&t, path.p);
+	accept(t.p);
+	put(&path, "a");
+	glob_rule(&t, path.p);
+	reject(t.p, KP_REASON_GLOB_COMPLEXITY, 3);
+	free(path.p);
+	free(t.p);
+}
+
+Test(rule2_glob, expanded_size)
+{
+	struct text path = { 0 }, t = { 0 };
+
+	/* @{uid} expands to about 240 bytes */
+	put(&path, "/");
+	put_repeat(&path, "@{uid}/", 40);
+	glob_rule(&t, path.p);
+	reject(t.p, KP_REASON_GLOB_COMPLEXITY, 3);
+	cr_assert_not_null(strstr(vd.error.message, "expanded"), "%s",
+	    vd.error.message);
+	free(path.p);
+	free(t.p);
+}
+
+Test(rule2_glob, profile_totals)
+{
+	struct text path = { 0 }, t = { 0 };
+	size_t rules = KP_GLOB_MAX_PROFILE_WILDCARDS / KP_GLOB_MAX_WILDCARDS;
+	size_t pid_rules = KP_GLOB_MAX_PROFILE_CLASSES / 28;
+
+	if (rules + 1 > KP_RULES_MAX || pid_rules + 1 > KP_RULES_MAX)
+		cr_skip_test("the profile limits are out of reach of the rule "
 		    "limit");
+	/* wildcards */
 	put(&path, "  /a");
-	put_repeat(&path, "?", per_rule);
+	put_repeat(&path, "/x*", KP_GLOB_MAX_WILDCARDS);
 	put(&path, " r,\n");
 	put(&t, "profile custom.t {\n");
 	put_repeat(&t, path.p, rules);
 	put(&t, "}\n");
-	if (KP_GLOB_MAX_PROFILE_WILDCARDS % per_rule == 0)
+	if (KP_GLOB_MAX_PROFILE_WILDCARDS % KP_GLOB_MAX_WILDCARDS == 0)
 		accept(t.p);
-	t.len = 0;
-	put(&t, "profile custom.t {\n");
-	put_repeat(&t, path.p, rules + 1);
+	t.len -= 2;
+	put(&t, path.p);
 	put(&t, "}\n");
 	reject(t.p, KP_REASON_GLOB_COMPLEXITY, (unsigned)rules + 2);
+	/* classes: @{pid} holds 28 */
+	t.len = 0;
+	put(&t, "#include <tunables/global>\nprofile custom.t {\n");
+	put_repeat(&t, "  @{PROC}/@{pid}/x r,\n", pid_rules);
+	put(&t, "}\n");
+	accept(t.p);
+	t.len -= 2;
+	put(&t, "  @{PROC}/@{pid}/x r,\n}\n");
+	reject(t.p, KP_REASON_GLOB_COMPLEXITY, (unsigned)pid_rules + 3);
 	free(path.p);
+	free(t.p);
+}
+
+Test(rule2_glob, abstraction_includes)
+{
+	static const char *const names[] = {
+		"python", "openssl", "ssl_certs", "perl", "ruby", "bash",
+	};
+	struct text t = { 0 };
+
+	cr_assert(KP_GLOB_MAX_ABSTRACTION_INCLUDES < 6);
+	put(&t, "#include <tunables/global>\nprofile custom.t {\n");
+	for (size_t i = 0; i < KP_GLOB_MAX_ABSTRACTION_INCLUDES; i++) {
+		put(&t, "  #include <abstractions/");
+		put(&t, names[i]);
+		put(&t, ">\n");
+	}
+	put(&t, "}\n");
+	accept(t.p);
+	t.len -= 2;
+	put(&t, "  include <abstractions/python>\n}\n");
+	reject(t.p, KP_REASON_TOO_MANY_RULES,
+	    KP_GLOB_MAX_ABSTRACTION_INCLUDES + 3);
 	free(t.p);
 }
 
@@ -1012,11 +1127,14 @@ Test(rule5_forbidden, unknown_variables)
 	    "  @{HOME}/ r,\n}\n", KP_REASON_UNKNOWN_VARIABLE, 3);
 	reject("profile custom.t {\n  @{PROC}/ r,\n}\n",
 	    KP_REASON_UNKNOWN_VARIABLE, 2);
-	/* @{DOVECOT_MAILSTORE} is built from @{HOME} */
+	/* @{DOVECOT_MAILSTORE} is built from @{HOME}, @{apparmorfs} from
+	 * @{sys} of tunables/kernelvars */
 	reject("#include <tunables/dovecot>\nprofile custom.t {\n"
 	    "  @{DOVECOT_MAILSTORE} r,\n}\n", KP_REASON_UNKNOWN_VARIABLE, 3);
-	accept("#include <tunables/global>\n#include <tunables/dovecot>\n"
-	    "profile custom.t {\n  @{DOVECOT_MAILSTORE} r,\n}\n");
+	reject("#include <tunables/apparmorfs>\nprofile custom.t {\n"
+	    "  @{apparmorfs}/** r,\n}\n", KP_REASON_UNKNOWN_VARIABLE, 3);
+	accept("#include <tunables/global>\n#include <tunables/apparmorfs>\n"
+	    "profile custom.t {\n  @{apparmorfs}/** r,\n}\n");
 	reject(BODY("  signal peer=@{HOME},"), KP_REASON_SYNTAX, 3);
 }
 
