@@ -1,0 +1,5 @@
+#include <tunables/global>
+profile custom.cr {
+  #include <abstractions/base>
+  /srv/** r,
+}
