@@ -511,6 +511,80 @@ def render(root, abis, abstractions, tunables, variables, deps,
     return "\n".join(lines) + "\n"
 
 
+def self_test(root):
+    """Mutate a copy of root and check that each mutation changes the
+    verdicts the way the rules say.  Returns the number of failures."""
+    import shutil
+    import tempfile
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="derive-allowlists.") as tmp:
+        copy = os.path.join(tmp, "apparmor.d")
+        shutil.copytree(root, copy, symlinks=True)
+
+        def append(rel, text):
+            with open(os.path.join(copy, rel), "a", encoding="utf-8") as f:
+                f.write(text)
+
+        def write(rel, text):
+            path = os.path.join(copy, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+
+        def verdicts():
+            d = Derivation(copy)
+            tun, _, values = d.tunables()
+            variables, _ = expand(values)
+            d.known_variables = set(variables)
+            abs_ok, _ = d.abstractions()
+            return set(a for a, _ in abs_ok), set(t for t, _ in tun)
+
+        before_abs, before_tun = verdicts()
+        for name in ("base", "crypto", "python", "perl", "bash", "ruby",
+                     "openssl"):
+            if name not in before_abs:
+                print("self-test: %s not allowed to begin with" % name)
+                return 1
+        append("abstractions/crypto", "  /usr/bin/evil Px,\n")
+        append("abstractions/bash", "  /usr/bin/ok r, # Px -> x, ^hat\n")
+        append("abstractions/perl", "  deny mount,\n")
+        append("abstractions/python", "  /usr/bin/x rw, change_profile,\n")
+        append("abstractions/ruby", "  include if exists <abstractions/"
+               "ruby.dx>\n")
+        write("abstractions/ruby.dx/evil", "  ^hat {\n  }\n")
+        write("abstractions/withvar", "  @{NOPE}/x r,\n")
+        write("abstractions/wholedir", "  #include <abstractions>\n")
+        append("abstractions/openssl", "  /a#b Cx,\n")
+        write("tunables/evil", "alias /a -> /b,\n")
+        append("tunables/global", "include <tunables/evil>\n")
+        after_abs, after_tun = verdicts()
+        expect = {
+            "crypto": False,   # Px
+            "base": False,     # includes crypto
+            "bash": True,      # the transition is in a comment
+            "perl": True,      # deny forms are fine
+            "python": False,   # change_profile after a ',' on the line
+            "ruby": False,     # a hat in an 'if exists' directory
+            "withvar": False,  # a variable no tunable defines
+            "wholedir": False,  # includes <abstractions>
+            "openssl": False,  # '#' inside a token is no comment
+        }
+        for name, want in sorted(expect.items()):
+            if (name in after_abs) != want:
+                print("self-test: abstraction %s: expected %s" % (
+                    name, "allowed" if want else "excluded"))
+                failures += 1
+        for name, want in (("evil", False), ("global", False),
+                           ("proc", True)):
+            if (name in after_tun) != want:
+                print("self-test: tunable %s: expected %s" % (
+                    name, "allowed" if want else "excluded"))
+                failures += 1
+    if failures == 0:
+        print("derive-allowlists: self-test passed")
+    return failures
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", default=ROOT_DEFAULT)
@@ -519,7 +593,12 @@ def main():
                     help="compare with --output instead of writing it")
     ap.add_argument("--explain", action="store_true",
                     help="print the lists and every exclusion")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check the rules on mutated copies of --root")
     args = ap.parse_args()
+
+    if args.self_test:
+        return 1 if self_test(args.root) else 0
 
     d = Derivation(args.root)
     abis = d.abis()
