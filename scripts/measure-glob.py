@@ -551,8 +551,60 @@ def floating_chars(text):
     return len(text) - i
 
 
+def text_patterns(text):
+    """(line, pattern) for every glob of a profile text, and the number of
+    abstraction includes: a rough extraction, good enough for well-formed
+    profiles such as the corpus."""
+    import re
+    pats, includes = [], 0
+    for n, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if re.match(r"#?include\s*<abstractions/", s):
+            includes += 1
+            continue
+        if s.startswith("#") or s.startswith(("profile ", "abi ")):
+            continue
+        s = re.sub(r"(^|\s)#.*$", "", s)
+        for tok in re.findall(r"(?:[a-z]+=\(?)?[^\s()]+", s):
+            tok = tok.rstrip(",")
+            m = re.match(r"[a-z]+=\(?(.*)$", tok)
+            if m:
+                tok = m.group(1)
+            tok = tok.strip('"')
+            if tok.startswith(("/", "@{")):
+                pats.append((n, tok))
+    return pats, includes
+
+
+def check_profile_text(text):
+    defs = load_tunables()
+    pats, includes = text_patterns(text)
+    tot = dict(wildcards=0, doublestar=0, classes=0, alt_depth=0,
+               alt_width=0, ambiguity=0, profile_wildcards=0, floating=0,
+               profile_classes=0)
+    for _, pat in pats:
+        t = profile_stats_one(pat, defs)
+        for k in ("wildcards", "doublestar", "classes", "alt_depth",
+                  "alt_width"):
+            tot[k] = max(tot[k], t[k])
+        for k in ("ambiguity", "profile_wildcards", "floating",
+                  "profile_classes"):
+            tot[k] += t[k]
+    tot["includes"] = includes
+    return tot
+
+
+def profile_stats_one(pat, defs):
+    text = expand(pat, defs)
+    st = glob_stats(text)
+    st["profile_wildcards"] = st["wildcards"] + st["doublestar"] + st["classes"]
+    st["floating"] = floating_chars(text)
+    st["profile_classes"] = st["all_classes"]
+    return st
+
+
 def within_limits(tot):
-    return all(tot[k] <= LIMITS[k] for k in tot)
+    return all(tot[k] <= LIMITS[k] for k in tot if k in LIMITS)
 
 
 def worst_profile(spender, filler, nabs=LIMITS["includes"],
@@ -614,6 +666,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--mem-mib", type=int, default=2048)
     ap.add_argument("--file")
+    ap.add_argument("--check", nargs="+", metavar="PROFILE",
+                    help="count a profile's patterns against the limits")
     ap.add_argument("--worst", metavar="SPENDER:FILLER",
                     help="build and measure the worst accepted profile")
     ap.add_argument("--abs", type=int, default=LIMITS["includes"],
@@ -643,6 +697,18 @@ def main():
             spender or "-", filler, tot["rules"], tot["profile_wildcards"],
             tot["floating"], tot["bytes"], st, secs, mib(kib)))
         return 0
+
+    if args.check:
+        bad = 0
+        for path in args.check:
+            tot = check_profile_text(open(path, encoding="ascii",
+                                          errors="replace").read())
+            over = [k for k in tot if k in LIMITS and tot[k] > LIMITS[k]]
+            print("%s: %s%s" % (path, " ".join("%s=%d" % kv for kv in
+                                                sorted(tot.items())),
+                                "  OVER: " + ",".join(over) if over else ""))
+            bad += bool(over)
+        return 1 if bad else 0
 
     if args.cost is not None:
         text = expand(args.cost, load_tunables())
