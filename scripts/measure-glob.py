@@ -146,7 +146,8 @@ def expand(pattern, defs, depth=0):
     def one(m):
         vals = defs.get(m.group(1))
         if vals is None:
-            raise KeyError(m.group(1))
+            raise ValueError("@{%s} is not defined by tunables/global"
+                             % m.group(1))
         vals = [expand(v, defs, depth + 1) for v in vals]
         return vals[0] if len(vals) == 1 else "{" + ",".join(vals) + "}"
     return re.sub(r"@\{(\w+)\}", one, pattern)
@@ -475,7 +476,8 @@ SERIES = {
 LIMITS = dict(bytes=64 * 1024, rules=4096, line=4096, includes=4,
               wildcards=16, doublestar=4, classes=64, alt_depth=4,
               alt_width=64, profile_wildcards=1024, ambiguity=2,
-              floating=128, profile_classes=2048)
+              floating=128, profile_classes=2048, pattern_classes=64,
+              expanded=8192)
 
 # The heaviest abstractions in the allowlist, heaviest first (measured one
 # by one on this machine; see docs/validator-limits.md).
@@ -525,7 +527,7 @@ def profile_stats(rules, defs):
     """Per-pattern maxima and profile sums over every pattern of rules."""
     tot = dict(wildcards=0, doublestar=0, classes=0, alt_depth=0,
                alt_width=0, ambiguity=0, profile_wildcards=0, floating=0,
-               profile_classes=0)
+               profile_classes=0, pattern_classes=0, expanded=0)
     for r in rules:
         for pat in rule_patterns(r):
             text = expand(pat, defs)
@@ -538,6 +540,9 @@ def profile_stats(rules, defs):
                                          st["classes"])
             tot["floating"] += floating_chars(text)
             tot["profile_classes"] += st["all_classes"]
+            tot["pattern_classes"] = max(tot["pattern_classes"],
+                                         st["all_classes"])
+            tot["expanded"] = max(tot["expanded"], len(text))
     return tot
 
 
@@ -581,11 +586,11 @@ def check_profile_text(text):
     pats, includes = text_patterns(text)
     tot = dict(wildcards=0, doublestar=0, classes=0, alt_depth=0,
                alt_width=0, ambiguity=0, profile_wildcards=0, floating=0,
-               profile_classes=0)
+               profile_classes=0, pattern_classes=0, expanded=0)
     for _, pat in pats:
         t = profile_stats_one(pat, defs)
         for k in ("wildcards", "doublestar", "classes", "alt_depth",
-                  "alt_width"):
+                  "alt_width", "pattern_classes", "expanded"):
             tot[k] = max(tot[k], t[k])
         for k in ("ambiguity", "profile_wildcards", "floating",
                   "profile_classes"):
@@ -600,6 +605,8 @@ def profile_stats_one(pat, defs):
     st["profile_wildcards"] = st["wildcards"] + st["doublestar"] + st["classes"]
     st["floating"] = floating_chars(text)
     st["profile_classes"] = st["all_classes"]
+    st["pattern_classes"] = st["all_classes"]
+    st["expanded"] = len(text)
     return st
 
 
@@ -701,8 +708,12 @@ def main():
     if args.check:
         bad = 0
         for path in args.check:
-            tot = check_profile_text(open(path, encoding="ascii",
-                                          errors="replace").read())
+            try:
+                tot = check_profile_text(open(path, encoding="ascii",
+                                              errors="replace").read())
+            except ValueError as e:
+                print("%s: %s" % (path, e))
+                continue
             over = [k for k in tot if k in LIMITS and tot[k] > LIMITS[k]]
             print("%s: %s%s" % (path, " ".join("%s=%d" % kv for kv in
                                                 sorted(tot.items())),
