@@ -2,8 +2,8 @@
 /*
  * Glob complexity limits (rule 2), chosen from measurements of
  * apparmor_parser 3.0.8 on this machine: with every limit at its maximum at
- * once the worst profile we could build compiles in about 1 s of CPU and
- * 25 MiB.  docs/validator-limits.md has the measurements, the exact counting
+ * once the worst profile we could build compiles in 0.8 s of CPU (up to
+ * 1.4 s on the loaded shared machine) and 28 MiB.  docs/validator-limits.md has the measurements, the exact counting
  * rules (which every limit below relies on) and the worst accepted profile;
  * scripts/measure-glob.py re-measures them and holds a reference counter
  * (--cost PATTERN).
