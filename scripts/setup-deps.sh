@@ -12,7 +12,7 @@ packages=(
 	nettle-dev
 	apparmor
 	cppcheck shellcheck gcovr valgrind
-	python3
+	python3 python3-yaml
 	qemu-system-x86
 	busybox-static
 	xz-utils
