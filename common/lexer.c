@@ -21,7 +21,7 @@ kp_lexer_at_end(const struct kp_lexer *lx)
 int
 kp_lexer_peek(const struct kp_lexer *lx, size_t off)
 {
-	if (off >= lx->len - lx->pos || lx->pos >= lx->len)
+	if (lx->pos >= lx->len || off >= lx->len - lx->pos)
 		return 0;
 	return lx->data[lx->pos + off];
 }

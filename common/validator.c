@@ -83,6 +83,12 @@ set_diag(struct kp_diag *d, enum kp_reason reason, unsigned line,
 	d->line = line;
 	if (vsnprintf(d->message, sizeof(d->message), fmt, ap) < 0)
 		d->message[0] = '\0';
+	/* Tokens hold only printable ASCII and blanks; a tab inside a quoted
+	 * string or <...> must not reach a log line as a control byte. */
+	for (char *p = d->message; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = '?';
+	}
 }
 
 bool

@@ -79,6 +79,10 @@ range_kind(int c)
 static bool
 fail_char(struct kp_vstate *v, const struct expansion *e, int c)
 {
+	if (c < 0x20)
+		return kp_fail(v, KP_REASON_SYNTAX, e->tok->line,
+		    "byte 0x%02x is not allowed in %s " KP_TOKEN_FMT, c,
+		    e->what, KP_TOKEN_ARG(e->tok->p, e->tok->len));
 	return kp_fail(v, KP_REASON_SYNTAX, e->tok->line,
 	    "character '%c' is not allowed in %s " KP_TOKEN_FMT, c, e->what,
 	    KP_TOKEN_ARG(e->tok->p, e->tok->len));

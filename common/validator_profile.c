@@ -123,6 +123,9 @@ parse_include(struct kp_vstate *v, enum place place)
 		    "malformed include directive");
 	target = (const char *)lx->data + lx->pos + 1;
 	kp_lexer_advance(lx, n + 2);
+	if (memchr(target, ' ', n) != NULL || memchr(target, '\t', n) != NULL)
+		return kp_fail(v, KP_REASON_INCLUDE, line,
+		    "blank inside the include's <...>");
 
 	if (place == PLACE_BODY) {
 		if (!split_include_name(target, n, "abstractions", &name,
@@ -202,6 +205,9 @@ parse_abi(struct kp_vstate *v)
 	tok.p = (const char *)lx->data + lx->pos + 1;
 	tok.len = n;
 	kp_lexer_advance(lx, n + 2);
+	if (memchr(tok.p, ' ', n) != NULL || memchr(tok.p, '\t', n) != NULL)
+		return kp_fail(v, KP_REASON_ABI, line,
+		    "blank inside the abi's <...>");
 	if (!split_include_name(tok.p, tok.len, "abi", &name, &name_len) ||
 	    !kp_abi_is_allowed(name, name_len))
 		return kp_fail(v, KP_REASON_ABI, line,

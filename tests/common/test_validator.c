@@ -24,16 +24,24 @@
 static struct kp_verdict vd;
 
 static void
+assert_printable(const char *msg)
+{
+	for (const char *p = msg; *p != '\0'; p++)
+		cr_assert((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f,
+		    "byte 0x%02x in message: %s", (unsigned char)*p, msg);
+}
+
+static void
 run_policy(const char *key, const void *data, size_t len,
     enum kp_policy policy)
 {
 	struct kp_validator_opts opts = { .policy = policy };
 
 	kp_validate(key, data, len, &opts, &vd);
-	/* every message is one line */
-	cr_assert_null(strchr(vd.error.message, '\n'));
+	/* every message is one line of printable ASCII */
+	assert_printable(vd.error.message);
 	for (size_t i = 0; i < vd.nwarnings; i++)
-		cr_assert_null(strchr(vd.warnings[i].message, '\n'));
+		assert_printable(vd.warnings[i].message);
 }
 
 #define PARSER "/sbin/apparmor_parser"
@@ -988,6 +996,11 @@ Test(rule4_include, refused)
 	reject(BODY("  #includes <abstractions/base>"), KP_REASON_INCLUDE, 3);
 	reject(BODY("  #include<abstractions/base>"), KP_REASON_INCLUDE, 3);
 	reject(BODY("  #include < abstractions/base >"), KP_REASON_INCLUDE, 3);
+	/* a tab inside <...> or quotes never reaches a message */
+	reject("#include <tunables/glob\tl>\nprofile custom.t {\n}\n",
+	    KP_REASON_INCLUDE, 1);
+	reject("abi <abi/3\t0>,\nprofile custom.t {\n}\n", KP_REASON_ABI, 1);
+	reject(BODY("  \"/a\tb\" r,"), KP_REASON_SYNTAX, 3);
 	reject(BODY("  #include <tunables/global>"), KP_REASON_INCLUDE, 3);
 	reject("#include <abstractions/base>\nprofile custom.t {\n}\n",
 	    KP_REASON_INCLUDE, 1);
