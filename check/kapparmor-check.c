@@ -102,15 +102,15 @@ usage_error(const char *fmt, ...)
  * compile-unavailable: the verdict stays fail-closed, and --no-compile is
  * the explicit way to check without the parser. */
 static void
-note_compile_unavailable(const struct kc_options *opts, bool *noted)
+note_compile_unavailable(const struct kp_diag *why, bool *noted)
 {
 	if (*noted)
 		return;
 	*noted = true;
-	fprintf(stderr, "kapparmor-check: cannot run %s: accepted keys are "
-	    "rejected with %s; use --no-compile to check rules 1-6 only\n",
-	    opts->compile_opts.parser != NULL ? opts->compile_opts.parser :
-	    KP_DEFAULT_PARSER, kp_reason_code(KP_REASON_COMPILE_UNAVAILABLE));
+	fprintf(stderr, "kapparmor-check: the compile check cannot run (%.*s): "
+	    "keys that pass rules 1-6 are rejected with %s; use --no-compile "
+	    "to check rules 1-6 only\n", KP_MESSAGE_MAX_LEN, why->message,
+	    kp_reason_code(KP_REASON_COMPILE_UNAVAILABLE));
 }
 
 static void
@@ -132,7 +132,7 @@ check_source(struct kc_report *report, const char *source,
 		kc_evaluate(&set.entries[i], opts, &result);
 		if (!result.accepted &&
 		    result.error.reason == KP_REASON_COMPILE_UNAVAILABLE)
-			note_compile_unavailable(opts, noted);
+			note_compile_unavailable(&result.error, noted);
 		kc_report_key(report, &set.entries[i], &result);
 	}
 	kc_report_source_end(report);

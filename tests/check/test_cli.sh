@@ -404,6 +404,14 @@ grep -qE '^custom\.deny-write-outside-home: rejected: compile-unavailable' <<<"$
 [ "$(grep -c 'use --no-compile' <<<"$err")" -eq 1 ] || fail "expected one note on stderr"
 end
 
+begin "features file missing: compile-unavailable"
+run --features "$tmp/no-features" "$data/good.yaml" "$data/warnings.yaml"
+expect_rc 1
+expect_out_has "$data/warnings.yaml: custom.warn: rejected: compile-unavailable: kernel features $tmp/no-features: No such file or directory"
+[ "$(grep -c 'use --no-compile' <<<"$err")" -eq 1 ] || fail "expected one note on stderr"
+expect_err_has "kernel features $tmp/no-features"
+end
+
 begin "parser that fails: compile-failed"
 cat >"$tmp/failing-parser" <<'EOF'
 #!/bin/sh
