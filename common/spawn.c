@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/coverage.h"
+
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
@@ -480,6 +482,7 @@ target_fail(int status_fd, enum spawn_step step)
 	struct target_status st = { .step = (int32_t)step, .err = errno };
 
 	(void)write_full(status_fd, &st, sizeof(st));
+	kp_coverage_flush();
 	_exit(127);
 }
 
@@ -520,6 +523,7 @@ target_main(const struct spawn_ctx *ctx, int status_fd, pid_t supervisor)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		target_fail(status_fd, STEP_NO_NEW_PRIVS);
 
+	kp_coverage_flush();
 	execve(ctx->path, ctx->argv, ctx->envp);
 	target_fail(status_fd, STEP_EXEC);
 }
@@ -529,6 +533,7 @@ supervisor_report(int report_fd, const struct report *rep)
 {
 	/* SIGPIPE is ignored here: a caller that died gets no report. */
 	(void)write_full(report_fd, rep, sizeof(*rep));
+	kp_coverage_flush();
 	_exit(0);
 }
 
