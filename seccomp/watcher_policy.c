@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "seccomp/sandbox.h"
+#include "seccomp/sanitizer.h"
 
 /* The loader's socket and the log. */
 #define WATCHER_SOCK_FD 3
@@ -77,6 +78,9 @@ static const struct kp_syscall_rule watcher_rules[] = {
 	ALLOW("rt_sigprocmask"),
 	ALLOW("exit_group"),
 	ALLOW("exit"),
+
+	/* Sanitizer builds only: ASan's noreturn hook (seccomp/sanitizer.h). */
+	KP_SANITIZER_RULES
 };
 
 const struct kp_seccomp_policy kp_watcher_policy = {
