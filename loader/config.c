@@ -295,7 +295,8 @@ kp_config_parse(int argc, char **argv, char **envp, struct kp_config *cfg,
 		longopts[i].flag = NULL;
 		longopts[i].val = (int)settings[i].id;
 	}
-	memset(&longopts[NSETTINGS], 0, sizeof(longopts[NSETTINGS]));
+	/* the all-zero row that ends getopt_long's table */
+	longopts[NSETTINGS] = (struct option){ 0 };
 
 	optind = 1;
 	opterr = 0;
