@@ -312,7 +312,8 @@ static void
 group_widths(const char *p, size_t n, size_t i, size_t *max_width,
     size_t *count)
 {
-	size_t end = group_end(p, n, i), start = i + 1, j = i + 1;
+	size_t end = group_end(p, n, i), start = i + 1;
+	size_t j = start;
 	unsigned depth = 0;
 
 	*max_width = 0;
