@@ -253,7 +253,7 @@ kp_validate(const char *key, const unsigned char *data, size_t len,
 
 	if (data == NULL && len != 0)
 		len = 0;
-	if (len > KP_PROFILE_MAX_BYTES) {
+	if (len > (size_t)KP_PROFILE_MAX_BYTES) {
 		(void)kp_fail(&v, KP_REASON_TOO_LARGE, 0,
 		    "profile is %zu bytes, more than %d", len,
 		    KP_PROFILE_MAX_BYTES);
