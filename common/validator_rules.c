@@ -643,10 +643,15 @@ read_cond_name(struct kp_vstate *v, struct kp_token *name, bool *done)
 	return true;
 }
 
-/* The value after 'name=': one token, no blank before it. */
+/*
+ * The value after 'name=': one token, no blank before it.  *val is empty
+ * after a failure: callers never read it then, but the analyzer cannot see
+ * that kp_fail() (in validator.c) always returns false.
+ */
 static bool
 read_cond_value(struct kp_vstate *v, struct kp_token *val)
 {
+	*val = (struct kp_token){ NULL, 0, v->lx.line };
 	if (is_blank_or_nl(kp_lexer_peek(&v->lx, 0)))
 		return kp_fail(v, KP_REASON_SYNTAX, v->lx.line,
 		    "no blank allowed after '='");

@@ -1570,3 +1570,30 @@ Test(rules_syntax, corners)
 	accept(BODY("  unix peer=(label=a, addr=@b),\n"
 	    "  signal set=(hup,int) ,"));
 }
+
+/*
+ * Every conditional read by read_cond_value() refuses a blank after '='.
+ * That failure leaves no value behind; the analyzer once flagged the
+ * callers for reading one, so each caller is walked here once.
+ */
+Test(rules_syntax, blank_after_equals)
+{
+	static const char *const rules[] = {
+		"  signal set= hup,",
+		"  signal peer= foo,",
+		"  unix type= stream,",
+		"  unix addr= @x,",
+		"  dbus bus= system,",
+		"  deny mount fstype= tmpfs,",
+		"  deny mount options= ro,",
+	};
+	char text[256];
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		cr_assert_lt((size_t)snprintf(text, sizeof(text), BODY("%s"),
+		    rules[i]), sizeof(text));
+		reject(text, KP_REASON_SYNTAX, 3);
+		cr_assert_str_eq(vd.error.message,
+		    "no blank allowed after '='", "for %s", rules[i]);
+	}
+}
