@@ -133,8 +133,8 @@ sanitize_line(char *dst, size_t size, const char *line, size_t len,
 			skip = dlen;
 		} else {
 			unsigned char c = (unsigned char)line[i];
-			one[0] = c == '\t' ? ' ' : (c >= 0x20 && c <= 0x7e) ?
-			    (char)c : '?';
+			one[0] = (char)(c == '\t' ? ' ' :
+			    (c >= 0x20 && c <= 0x7e) ? c : '?');
 			rep = one;
 			skip = 1;
 		}
