@@ -63,8 +63,13 @@ enum {
 
 /* Bytes read from the output pipe per wake-up before the deadline is looked
  * at again, and at most after the supervisor is gone. */
-#define OUTPUT_READ_BURST   (64 * 1024)
-#define OUTPUT_FINAL_DRAIN  (256 * 1024)
+#define OUTPUT_READ_BURST   ((size_t)64 * 1024)
+#define OUTPUT_FINAL_DRAIN  ((size_t)256 * 1024)
+
+/* Where the one-by-one close stops if RLIMIT_NOFILE reads as unlimited,
+ * which the kernel does not allow (it caps the limit at fs.nr_open): the
+ * default fs.nr_open. */
+#define CLOSE_FDS_FALLBACK_TOP ((rlim_t)1024 * 1024)
 
 /* Steps of the child side that can fail, reported to the caller. */
 #define SPAWN_STEPS(X)                          \
@@ -94,7 +99,7 @@ enum spawn_step {
 };
 
 static const char *const step_names[] = {
-#define STEP_NAME(name, str) [STEP_##name] = str,
+#define STEP_NAME(name, str) [STEP_##name] = (str),
 	SPAWN_STEPS(STEP_NAME)
 #undef STEP_NAME
 };
@@ -417,7 +422,8 @@ close_fds_from(int first)
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 			return -1;
-		rlim_t top = rl.rlim_cur == RLIM_INFINITY ? 1024 * 1024 : rl.rlim_cur;
+		rlim_t top = rl.rlim_cur == RLIM_INFINITY ?
+		    CLOSE_FDS_FALLBACK_TOP : rl.rlim_cur;
 		for (rlim_t fd = (rlim_t)first; fd < top; fd++)
 			(void)close((int)fd);
 		return 0;
@@ -612,13 +618,15 @@ kill_children_by_scan(pid_t self)
 static void
 kill_children(pid_t self)
 {
+	static const char task_dir[] = "/proc/self/task/";
 	char path[64], buf[4096];
-	size_t len = 0;
+	size_t len;
 	ssize_t got;
 	int fd;
 
-	memcpy(path + len, "/proc/self/task/", 16);
-	len += 16;
+	/* NUL included; the pid overwrites it and "/children" ends path */
+	memcpy(path, task_dir, sizeof(task_dir));
+	len = sizeof(task_dir) - 1;
 	len += format_long(path + len, 24, self);
 	memcpy(path + len, "/children", 10);
 
@@ -982,7 +990,6 @@ wait_for_supervisor(struct run_fds *f, unsigned timeout_ms,
 			/* Cannot wait: stop the run rather than block. */
 			if (!sent_kill)
 				(void)sys_pidfd_send_signal(f->pidfd, SIGKILL);
-			sent_kill = true;
 			return timed_out;
 		}
 		if (pfd[1].revents != 0) {

@@ -43,7 +43,7 @@
 #define KP_SPAWN_OOM_SCORE_ADJ_LEAVE  (-__INT_MAX__ - 1)
 
 /* Largest output_cap accepted: the buffer is allocated up front. */
-#define KP_SPAWN_OUTPUT_CAP_MAX       (1024 * 1024)
+#define KP_SPAWN_OUTPUT_CAP_MAX       ((size_t)1024 * 1024)
 /* After the caller gives up, how long the supervisor may take to kill and
  * reap the program's processes before it is SIGKILLed itself. */
 #define KP_SPAWN_KILL_GRACE_MS        2000u
