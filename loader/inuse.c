@@ -57,7 +57,7 @@ strip_mode(const char *p, size_t *n)
 			return;
 	}
 	/* p[i - 1] is '(' and p[i .. len-2] is the word. */
-	if (i == 0 || i < 2 || p[i - 2] != ' ')
+	if (i < 2 || p[i - 2] != ' ')
 		return;
 	if (len - 1 - i == 0 || len - 1 - i > MODE_NAME_MAX)
 		return;
@@ -323,7 +323,7 @@ scan_pending_exec(struct scan *s, int attrdir, pid_t pid, pid_t tid)
 		incomplete(s, pid, tid, "exec", errno);
 		return -1;
 	}
-	if (kp_read_capped(fd, KP_LABEL_READ_MAX, &buf, &len) != 0) {
+	if (kp_read_capped(fd, (size_t)KP_LABEL_READ_MAX, &buf, &len) != 0) {
 		saved = errno;
 		close(fd);
 		if (saved == EINVAL || vanished(saved))
@@ -363,7 +363,7 @@ scan_task(struct scan *s, int taskdirfd, pid_t pid, const char *tidname,
 		close(attrdir);
 		goto fail;
 	}
-	if (kp_read_capped(fd, KP_LABEL_READ_MAX, &buf, &len) != 0) {
+	if (kp_read_capped(fd, (size_t)KP_LABEL_READ_MAX, &buf, &len) != 0) {
 		saved = errno;
 		close(fd);
 		close(attrdir);
