@@ -231,7 +231,7 @@ kp_kernel_parse_profiles(const char *buf, size_t len, struct kp_name_set *out,
 	out->names = NULL;
 	out->count = 0;
 	out->capacity = 0;
-	if (len > KP_PROFILES_READ_MAX) {
+	if (len > (size_t)KP_PROFILES_READ_MAX) {
 		set_err(err, errlen, "larger than %d bytes", KP_PROFILES_READ_MAX);
 		return KP_PROFILES_TOO_LARGE;
 	}
@@ -393,7 +393,7 @@ kp_kernel_read_profiles(const struct kp_kernel *k, struct kp_name_set *out,
 		    k->apparmorfs, strerror(errno));
 		return KP_PROFILES_IO_ERROR;
 	}
-	if (kp_read_capped(fd, KP_PROFILES_READ_MAX, &buf, &len) != 0) {
+	if (kp_read_capped(fd, (size_t)KP_PROFILES_READ_MAX, &buf, &len) != 0) {
 		saved = errno;
 		close(fd);
 		if (saved == E2BIG) {

@@ -415,7 +415,7 @@ kp_pdir_write_temp(const struct kp_pdir *pd, const char *key,
 		errno = EINVAL;
 		return -1;
 	}
-	if (len > KP_PROFILE_MAX_BYTES) {
+	if (len > (size_t)KP_PROFILE_MAX_BYTES) {
 		errno = EFBIG;
 		return -1;
 	}
@@ -532,7 +532,7 @@ kp_pdir_read(const struct kp_pdir *pd, const char *key, char **data,
 			*err_out = saved;
 		return KP_PDIR_READ_ERROR;
 	}
-	if (kp_read_capped(fd, KP_PROFILE_MAX_BYTES, data, len) != 0) {
+	if (kp_read_capped(fd, (size_t)KP_PROFILE_MAX_BYTES, data, len) != 0) {
 		saved = errno;
 		close(fd);
 		if (saved == E2BIG)

@@ -14,7 +14,7 @@
 
 #define BOOT_ID_FILE      "sys/kernel/random/boot_id"
 #define BOOT_ID_READ_MAX  64
-#define RECORDS_MAX       (2 * KP_STATE_KEYS_MAX)
+#define RECORDS_MAX       (2 * (size_t)KP_STATE_KEYS_MAX)
 #define INT64_DIGITS_MAX  19
 
 /* The longest valid records must fit in a line, and a full state in the
@@ -342,7 +342,7 @@ kp_state_parse(const char *buf, size_t len, struct kp_state *st, char *err,
 				cur->failed = recs[i].e.failed;
 			continue;
 		}
-		if (st->count == KP_STATE_KEYS_MAX) {
+		if (st->count == (size_t)KP_STATE_KEYS_MAX) {
 			set_err(err, errlen, "more than %d keys",
 			    KP_STATE_KEYS_MAX);
 			goto corrupt_merged;
@@ -534,7 +534,7 @@ get_or_insert(struct kp_state *st, const char *key)
 
 	if (found)
 		return &st->entries[i];
-	if (st->count == KP_STATE_KEYS_MAX) {
+	if (st->count == (size_t)KP_STATE_KEYS_MAX) {
 		errno = ENOSPC;
 		return NULL;
 	}
