@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* Keys that left the ConfigMap stay while their removal is pending. */
-#define KEYTABLE_MAX (2 * KP_KEYS_MAX)
+#define KEYTABLE_MAX (2 * (size_t)KP_KEYS_MAX)
 
 void
 kp_keytable_init(struct kp_keytable *t)
