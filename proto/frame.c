@@ -144,7 +144,7 @@ kp_frame_send_payload(int fd, const uint8_t *payload, size_t len,
 	put_be32(prefix, (uint32_t)len);
 	iov[0].iov_base = prefix;
 	iov[0].iov_len = sizeof(prefix);
-	iov[1].iov_base = (void *)(uintptr_t)payload;
+	iov[1].iov_base = (void *)payload;   /* iovec has no const; only read */
 	iov[1].iov_len = len;
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
