@@ -149,7 +149,7 @@ kp_msg_init_budget(struct kp_msg *m, size_t arena_bytes)
 int
 kp_msg_init(struct kp_msg *m)
 {
-	return kp_msg_init_budget(m, KP_MSG_ARENA_BYTES);
+	return kp_msg_init_budget(m, (size_t)KP_MSG_ARENA_BYTES);
 }
 
 void
@@ -288,7 +288,7 @@ static enum kp_proto_status
 check_apply(const Kapparmor__Apply *m, struct kp_proto_error *err)
 {
 	TRY(check_key("Apply", "key", m->key, err));
-	if (m->content.len > KP_PROFILE_MAX_BYTES)
+	if (m->content.len > (size_t)KP_PROFILE_MAX_BYTES)
 		return kp_proto_fail(err, KP_PROTO_FIELD_TOO_LARGE,
 		    "Apply.content: %zu bytes exceeds %d", m->content.len,
 		    KP_PROFILE_MAX_BYTES);
@@ -584,12 +584,12 @@ kp_msg_send_apply(int fd, const char *key, const uint8_t *content,
 	Kapparmor__Apply apply = KAPPARMOR__APPLY__INIT;
 
 	/* protobuf-c's structs are not const-correct; nothing is written. */
-	apply.key = (char *)(uintptr_t)key;
-	apply.content.data = (uint8_t *)(uintptr_t)content;
+	apply.key = (char *)key;
+	apply.content.data = (uint8_t *)content;
 	apply.content.len = len;
 	if (sha256 != NULL) {
 		apply.has_sha256 = 1;
-		apply.sha256.data = (uint8_t *)(uintptr_t)sha256;
+		apply.sha256.data = (uint8_t *)sha256;
 		apply.sha256.len = KP_PROTO_SHA256_LEN;
 	}
 	env.body_case = KAPPARMOR__ENVELOPE__BODY_APPLY;
@@ -603,7 +603,7 @@ kp_msg_send_remove(int fd, const char *key, struct kp_proto_error *err)
 	Kapparmor__Envelope env = KAPPARMOR__ENVELOPE__INIT;
 	Kapparmor__Remove remove = KAPPARMOR__REMOVE__INIT;
 
-	remove.key = (char *)(uintptr_t)key;
+	remove.key = (char *)key;
 	env.body_case = KAPPARMOR__ENVELOPE__BODY_REMOVE;
 	env.remove = &remove;
 	return kp_msg_send(fd, &env, err);
@@ -631,7 +631,7 @@ kp_msg_send_sync_keys(int fd, uint64_t generation, const char *const *keys,
 
 	chunk.generation = generation;
 	chunk.n_keys = nkeys;
-	chunk.keys = (char **)(uintptr_t)keys;
+	chunk.keys = (char **)keys;
 	env.body_case = KAPPARMOR__ENVELOPE__BODY_SYNC_KEYS;
 	env.sync_keys = &chunk;
 	return kp_msg_send(fd, &env, err);
@@ -702,7 +702,7 @@ kp_msg_text_copy(char *dst, size_t dst_size, const char *src)
 
 	for (; src != NULL && src[i] != '\0' && i + 1 < dst_size; i++) {
 		unsigned char c = (unsigned char)src[i];
-		dst[i] = is_control(c) ? ' ' : (char)c;
+		dst[i] = (char)(is_control(c) ? ' ' : c);
 	}
 	dst[i] = '\0';
 	return dst;
@@ -714,12 +714,12 @@ kp_msg_send_result(int fd, const struct kp_msg_result *r,
 {
 	Kapparmor__Envelope env = KAPPARMOR__ENVELOPE__INIT;
 	Kapparmor__Result res = KAPPARMOR__RESULT__INIT;
-	char message[KP_PROTO_TEXT_MAX + 1];
+	char message[KP_PROTO_TEXT_MAX + 1] = "";  /* see kp_msg_send_log() */
 
 	res.op = r->op;
-	res.key = (char *)(uintptr_t)r->key;
+	res.key = (char *)r->key;
 	res.status = r->status;
-	res.reason = (char *)(uintptr_t)r->reason;
+	res.reason = (char *)r->reason;
 	if (r->message != NULL)
 		res.message = kp_msg_text_copy(message, sizeof(message),
 		    r->message);
@@ -738,11 +738,13 @@ kp_msg_send_log(int fd, Kapparmor__Log__Level level, const char *event,
 {
 	Kapparmor__Envelope env = KAPPARMOR__ENVELOPE__INIT;
 	Kapparmor__Log log = KAPPARMOR__LOG__INIT;
-	char keybuf[KP_PROTO_LOG_KEY_MAX + 1];
-	char msgbuf[KP_PROTO_TEXT_MAX + 1];
+	/* zeroed: kp_msg_check()'s strnlen() stops at the copy's NUL, but the
+	 * analyzer does not follow that and sees the bytes after it read */
+	char keybuf[KP_PROTO_LOG_KEY_MAX + 1] = "";
+	char msgbuf[KP_PROTO_TEXT_MAX + 1] = "";
 
 	log.level = level;
-	log.event = (char *)(uintptr_t)event;
+	log.event = (char *)event;
 	if (key != NULL)
 		log.key = kp_msg_text_copy(keybuf, sizeof(keybuf), key);
 	log.msg = kp_msg_text_copy(msgbuf, sizeof(msgbuf),
