@@ -7,8 +7,11 @@
  *
  *   hostile_watcher [--fd N] --scenario NAME    (other arguments ignored)
  *
- * or, since the loader chooses the arguments, through a symlink named
- * hostile-NAME.  Run without a scenario to list them.  Exit status: 0 when
+ * or, since the loader chooses the arguments and the environment (empty),
+ * through a symlink named hostile-NAME.  The loader also sets argv[0] to
+ * "kapparmor-watcher", so the name is taken from argv[0] or else from the
+ * path execve(2) was given (AT_EXECFN).  Run without a scenario to list
+ * them.  Exit status: 0 when
  * the loader closed the channel or the scenario ended, 2 on bad usage, 3 on
  * a local error.
  */
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -281,6 +285,12 @@ run(const char *name)
 	} else if (strcmp(name, "burst") == 0) {
 		burst();
 		return;
+	} else if (strcmp(name, "burst-stay") == 0) {
+		/* The same, then stay until the loader closes: the loader's
+		 * memory can be read after the burst while it still runs. */
+		burst();
+		if (fcntl(sock, F_SETFL, 0) != 0)
+			fail("fcntl");
 	} else {
 		fprintf(stderr, "hostile_watcher: unknown scenario %s\n", name);
 		exit(2);
@@ -288,20 +298,30 @@ run(const char *name)
 	drain_until_eof();
 }
 
+/* "NAME" of a path whose last component is "hostile-NAME", else NULL. */
+static const char *
+scenario_from_name(const char *path)
+{
+	if (path == NULL)
+		return NULL;
+	const char *base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	return strncmp(base, "hostile-", 8) == 0 && base[8] != '\0' ?
+	    base + 8 : NULL;
+}
+
 static const char *const scenarios =
     "oversize truncated zero-prefix unknown-type two-bodies "
     "apply-before-hello wrong-version wrong-role key-slash key-dotdot "
-    "remove-system remove-unmanaged shadow fd-pass burst";
+    "remove-system remove-unmanaged shadow fd-pass burst burst-stay";
 
 int
 main(int argc, char **argv)
 {
-	const char *scenario = NULL;
-	const char *base = strrchr(argv[0], '/');
+	const char *scenario = scenario_from_name(argv[0]);
 
-	base = base != NULL ? base + 1 : argv[0];
-	if (strncmp(base, "hostile-", 8) == 0)
-		scenario = base + 8;
+	if (scenario == NULL)
+		scenario = scenario_from_name((const char *)getauxval(AT_EXECFN));
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--fd") == 0 && i + 1 < argc)
 			sock = atoi(argv[++i]);
