@@ -19,6 +19,7 @@ import sys
 
 sys.dont_write_bytecode = True
 
+import ctypes  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import unittest  # noqa: E402
@@ -35,6 +36,19 @@ A2 = profile("custom.a", ("/usr/** r,", "/opt/** r,"))
 PARSER_REJECTS = profile("custom.conflict", ("/usr/bin/foo ix,", "/usr/bin/foo px,"))
 # Refused by the validator (a second profile in one key).
 VALIDATOR_REJECTS = profile("custom.bad") + "profile custom.zz-extra {\n}\n"
+
+
+def landlock_abi():
+    """The kernel's Landlock ABI version, 0 without Landlock."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    LANDLOCK_CREATE_RULESET_VERSION = 1
+    nr = {"x86_64": 444, "aarch64": 444}.get(os.uname().machine)
+    if nr is None:
+        return 0
+    v = libc.syscall(ctypes.c_long(nr), None, ctypes.c_size_t(0),
+                     ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+    return max(int(v), 0)
 
 
 class ProcessStatus(cc.ConfinementCase):
@@ -64,6 +78,13 @@ class ProcessStatus(cc.ConfinementCase):
         self.assertEqual(os.stat(f"/proc/{pids['watcher']}/fd").st_uid, 0)
         self.assertEqual(self.limits(pids["watcher"])["Max core file size"], "0")
         self.assertEqual(self.limits(pids["watcher"])["Max processes"], "0")
+        # Read-only beneath the ConfigMap where the kernel has Landlock.
+        if landlock_abi() > 0:
+            ll = d.events("landlock", process="watcher")
+            self.assertEqual(len(ll), 1, d.events(process="watcher"))
+            self.assertIn(f"read-only beneath {self.cm.dir}", ll[0]["msg"])
+        else:
+            self.assertEqual(len(d.events("landlock_unavailable", process="watcher")), 1)
         self.stop(d)
 
     def test_loader_status(self):
