@@ -42,30 +42,47 @@ enum {
 	EXIT_WATCHER_DIED = 4,  /* the watcher exited unexpectedly */
 };
 
-/* Block the signals we handle and read them from a signalfd, so the event
- * loop has no asynchronous handlers. */
+/* Block the signals we handle and read them from signalfds, so the event
+ * loop has no asynchronous handlers.  Stopping signals get their own fd: a
+ * parser run in progress is abandoned when it becomes readable. */
 static int
-signals_open(void)
+signals_open(int *stop_fd, int *child_fd)
 {
-	sigset_t set;
+	sigset_t stop, child, all;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigemptyset(&child);
+	sigaddset(&child, SIGCHLD);
+	sigemptyset(&all);
+	sigaddset(&all, SIGTERM);
+	sigaddset(&all, SIGINT);
+	sigaddset(&all, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &all, NULL) != 0)
 		return -1;
 	/* A parser killed mid-write to apparmorfs must give EPIPE, not kill
 	 * us. */
 	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	*stop_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	*child_fd = signalfd(-1, &child, SFD_CLOEXEC | SFD_NONBLOCK);
+	return (*stop_fd < 0 || *child_fd < 0) ? -1 : 0;
+}
+
+static void __attribute__((noreturn))
+shutdown_now(struct kp_loader *L, unsigned signo)
+{
+	kp_loader_save_state(L);
+	kp_log(KP_LOG_INFO, "shutdown", NULL, "stopping on signal %u; every "
+	    "profile stays loaded", signo);
+	kp_exit(EXIT_OK);
 }
 
 /* Reap every exited child (we are a subreaper: orphans of the parser come
  * to us).  Returns the watcher's wait status when it was among them, else
- * -1. */
+ * -1.  Losing the spawner is fatal: nothing could be loaded any more. */
 static int
-reap_children(pid_t watcher)
+reap_children(pid_t watcher, pid_t spawner)
 {
 	int watcher_status = -1;
 
@@ -77,6 +94,11 @@ reap_children(pid_t watcher)
 		if (si.si_pid == watcher)
 			watcher_status = si.si_code == CLD_EXITED ?
 			    si.si_status : 128 + si.si_status;
+		else if (si.si_pid == spawner)
+			kp_fatal(EXIT_WATCHER_DIED, "spawner_exited",
+			    "the parser spawner exited (code %d, status %d); "
+			    "exiting so the pod restarts. Loaded profiles stay "
+			    "loaded", si.si_code, si.si_status);
 	}
 	return watcher_status;
 }
@@ -129,8 +151,8 @@ main(int argc, char **argv, char **envp)
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		kp_fatal(EXIT_USAGE, "startup_failed", "prctl: %s",
 		    strerror(errno));
-	int sigfd = signals_open();
-	if (sigfd < 0)
+	int stop_fd, child_fd;
+	if (signals_open(&stop_fd, &child_fd) != 0)
 		kp_fatal(EXIT_USAGE, "startup_failed", "signals: %s",
 		    strerror(errno));
 
@@ -142,7 +164,7 @@ main(int argc, char **argv, char **envp)
 
 	/* From here on the loader holds CAP_MAC_ADMIN and nothing else; so
 	 * does every apparmor_parser it starts. */
-	if (kp_privdrop_loader(cfg.proc, err, sizeof(err)) != 0)
+	if (kp_privdrop_loader(err, sizeof(err)) != 0)
 		kp_fatal(EXIT_USAGE, "startup_refused", "%s", err);
 	/* Needed to install a filter without CAP_SYS_ADMIN; the parser, run
 	 * as root, still gets CAP_MAC_ADMIN: it does not exceed what we hold. */
@@ -155,6 +177,7 @@ main(int argc, char **argv, char **envp)
 	if (kp_spawner_start(&L.spawner, &L.parser, L.pdir.path, true, err,
 	    sizeof(err)) != 0)
 		kp_fatal(EXIT_USAGE, "startup_failed", "spawner: %s", err);
+	L.spawner.cancel_fd = stop_fd;
 	const struct kp_rlimits rl = {
 		.as_bytes = LOADER_AS_BYTES,
 		.nofile = LOADER_NOFILE,
@@ -186,16 +209,17 @@ main(int argc, char **argv, char **envp)
 	int64_t pending_at = -1;
 	int watcher_status = -1;
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = w.sock, .events = POLLIN },
-			{ .fd = sigfd, .events = POLLIN },
+			{ .fd = stop_fd, .events = POLLIN },
+			{ .fd = child_fd, .events = POLLIN },
 		};
 		int timeout = -1;
 		if (pending_at >= 0) {
 			int64_t d = pending_at - kp_monotonic_ms();
 			timeout = d < 0 ? 0 : (int)(d > 60000 ? 60000 : d);
 		}
-		int n = poll(pfd, 2, timeout);
+		int n = poll(pfd, 3, timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -203,16 +227,14 @@ main(int argc, char **argv, char **envp)
 
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-					kp_loader_save_state(&L);
-					kp_log(KP_LOG_INFO, "shutdown", NULL,
-					    "stopping on signal %u; every "
-					    "profile stays loaded", si.ssi_signo);
-					kp_exit(EXIT_OK);
-				}
-			}
-			int st = reap_children(w.pid);
+			if (read(stop_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				shutdown_now(&L, si.ssi_signo);
+		}
+		if (pfd[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(child_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				;
+			int st = reap_children(w.pid, L.spawner.pid);
 			if (st >= 0)
 				watcher_status = st;
 		}
@@ -241,6 +263,8 @@ main(int argc, char **argv, char **envp)
 			}
 			if (kp_monitor_dispatch(&mon, &m) != 0)
 				kp_exit(EXIT_PROTOCOL);
+			if (L.stopping)
+				continue; /* the stop signal is read next */
 			pending_at = kp_loader_pending_tick(&L);
 		} else if (pending_at >= 0 && kp_monotonic_ms() >= pending_at) {
 			pending_at = kp_loader_pending_tick(&L);

@@ -25,6 +25,7 @@ enum kp_parser_outcome {
 	KP_PARSER_TIMEOUT,       /* killed after timeout_s */
 	KP_PARSER_CRASHED,       /* killed by a signal (rlimit, crash) */
 	KP_PARSER_UNAVAILABLE,   /* could not be started */
+	KP_PARSER_CANCELLED,     /* we are stopping: the run was abandoned */
 };
 
 /* Replace the profile(s) in path (inside the profiles directory) in the

@@ -17,6 +17,9 @@
 #include "common/proc_status.h"
 
 #define WATCHER_FD 3
+/* Always the kernel's own view of this process, never --proc (which tests
+ * point at a fake tree for the in-use scan). */
+#define PROC_SELF "/proc"
 
 __attribute__((noreturn, format(printf, 1, 2)))
 static void
@@ -51,10 +54,24 @@ close_all_but_watcher_fds(int sock)
 
 void
 kp_privdrop_exec_watcher(int sock, uid_t uid, gid_t gid, pid_t parent,
-    const char *procdir, const char *path, char *const argv[])
+    const char *path, char *const argv[])
 {
 	struct kp_proc_status st;
 	char *const empty_env[] = { NULL };
+	struct sigaction dfl;
+	sigset_t none;
+
+	/* 0. The loader's blocked signals and ignored SIGPIPE survive exec. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &dfl, NULL);
+	}
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		child_die("sigprocmask: %s", strerror(errno));
 
 	/* 1. Only stdin, stdout, stderr and the socket survive. */
 	close_all_but_watcher_fds(sock);
@@ -94,8 +111,8 @@ kp_privdrop_exec_watcher(int sock, uid_t uid, gid_t gid, pid_t parent,
 		child_die("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 
 	/* 7. Believe the kernel, not the return codes. */
-	if (kp_proc_status_read(procdir, 0, &st) != 0)
-		child_die("cannot read %s/self/status", procdir);
+	if (kp_proc_status_read(PROC_SELF, 0, &st) != 0)
+		child_die("cannot read " PROC_SELF "/self/status");
 	for (int i = 0; i < 4; i++) {
 		if (st.uid[i] != uid || st.gid[i] != gid)
 			child_die("uid/gid not fully changed (uid %u gid %u)",
@@ -115,7 +132,7 @@ kp_privdrop_exec_watcher(int sock, uid_t uid, gid_t gid, pid_t parent,
 }
 
 int
-kp_privdrop_loader(const char *procdir, char *err, size_t errlen)
+kp_privdrop_loader(char *err, size_t errlen)
 {
 	struct kp_proc_status st;
 
@@ -142,8 +159,8 @@ kp_privdrop_loader(const char *procdir, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (kp_proc_status_read(procdir, 0, &st) != 0) {
-		snprintf(err, errlen, "cannot read %s/self/status", procdir);
+	if (kp_proc_status_read(PROC_SELF, 0, &st) != 0) {
+		snprintf(err, errlen, "cannot read " PROC_SELF "/self/status");
 		return -1;
 	}
 	if (st.cap_eff != KP_CAPMASK_MAC_ADMIN ||

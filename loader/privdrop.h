@@ -21,11 +21,13 @@
  * inheritable and ambient sets, set the parent-death signal (setresuid
  * cleared it) and no_new_privs, verify the result in /proc/self/status, and
  * exec path with argv and an empty environment.
+ * The signal mask and dispositions are reset first: the loader blocks the
+ * signals it reads from its signalfd, and both survive exec.
  * Never returns: on any failure it reports on stderr and _exit(127)s.
  */
 __attribute__((noreturn))
 void kp_privdrop_exec_watcher(int sock, uid_t uid, gid_t gid,
-    pid_t parent, const char *procdir, const char *path, char *const argv[]);
+    pid_t parent, const char *path, char *const argv[]);
 
 /*
  * Narrow the calling (root) loader to CAP_MAC_ADMIN in its effective,
@@ -33,6 +35,6 @@ void kp_privdrop_exec_watcher(int sock, uid_t uid, gid_t gid,
  * Returns 0 when /proc/self/status confirms exactly that, else -1 with a
  * reason in err.
  */
-int kp_privdrop_loader(const char *procdir, char *err, size_t errlen);
+int kp_privdrop_loader(char *err, size_t errlen);
 
 #endif /* KP_LOADER_PRIVDROP_H */

@@ -160,11 +160,22 @@ kp_loader_open(struct kp_loader *L, const struct kp_config *cfg, char *err,
 	struct kp_pdir_listing listing = { 0 };
 	if (kp_pdir_list(&L->pdir, &listing) == 0) {
 		for (size_t i = 0; i < listing.count; i++) {
-			if (listing.entries[i].kind != KP_PDIR_OTHER)
-				continue;
-			kp_log(KP_LOG_INFO, "unmanaged_file", NULL,
-			    "%s/%.80s is not ours and will never be touched",
-			    L->pdir.path, listing.entries[i].name);
+			const struct kp_pdir_entry *pe = &listing.entries[i];
+			const struct kp_state_entry *se;
+
+			if (pe->kind == KP_PDIR_OTHER ||
+			    pe->kind == KP_PDIR_KEY_NOT_REGULAR)
+				kp_log(KP_LOG_INFO, "unmanaged_file", NULL,
+				    "%s/%.80s is not ours and will never be "
+				    "touched", L->pdir.path, pe->name);
+			else if (pe->kind == KP_PDIR_KEY &&
+			    ((se = kp_state_find(&L->state, pe->name)) == NULL ||
+			    !se->loaded.present))
+				kp_log(KP_LOG_INFO, "unmanaged_file", pe->name,
+				    "%s/%s was not written by this daemon: it is "
+				    "adopted only if the ConfigMap has this key, "
+				    "and never removed otherwise", L->pdir.path,
+				    pe->name);
 		}
 	}
 	kp_pdir_listing_free(&listing);
@@ -247,6 +258,7 @@ parser_status(enum kp_parser_outcome o)
 	case KP_PARSER_FAILED:
 	case KP_PARSER_CRASHED:
 	case KP_PARSER_UNAVAILABLE:
+	case KP_PARSER_CANCELLED:
 		return KAPPARMOR__RESULT__STATUS__PARSER_FAILED;
 	}
 	return KAPPARMOR__RESULT__STATUS__PARSER_FAILED;
@@ -336,6 +348,12 @@ load_content(struct kp_loader *L, const char *key, const uint8_t *content,
 	kp_loader_invalidate(L);
 	enum kp_parser_outcome o = kp_spawner_replace(&L->spawner, tmp.name,
 	    key, &d, &elapsed);
+	if (o == KP_PARSER_CANCELLED) {
+		/* Stopping: nothing changed, nothing to remember. */
+		kp_pdir_abort(&L->pdir, &tmp);
+		L->stopping = true;
+		return;
+	}
 	if (o != KP_PARSER_OK) {
 		kp_pdir_abort(&L->pdir, &tmp);
 		(void)kp_state_set_failed(&L->state, key, sha, L->parser_version,
@@ -398,6 +416,8 @@ kp_loader_apply(struct kp_loader *L, const char *key, const uint8_t *content,
 	}
 	if (L->aa.state != KP_AA_ENABLED) {
 		L->failures++;
+		kp_log(KP_LOG_WARN, "profile_not_loaded", key,
+		    "Profile %s not loaded: %s", key, L->aa.reason);
 		emit(L, KAPPARMOR__RESULT__OP__APPLY, key,
 		    KAPPARMOR__RESULT__STATUS__UNAVAILABLE, "%s", L->aa.reason);
 		return;
@@ -651,6 +671,10 @@ reload_file(struct kp_loader *L, const char *key, Kapparmor__Result__Op op)
 	memset(&d, 0, sizeof(d));
 	enum kp_parser_outcome o = kp_spawner_replace(&L->spawner, key, key, &d,
 	    &elapsed);
+	if (o == KP_PARSER_CANCELLED) {
+		L->stopping = true;
+		return;
+	}
 	if (o != KP_PARSER_OK) {
 		L->failures++;
 		kp_log(KP_LOG_ERROR, "profile_reload_failed", key,

@@ -61,6 +61,7 @@ struct kp_loader {
 	void *sink_arg;
 	unsigned failures;          /* rejected or failed operations (--once) */
 	unsigned parser_runs;       /* for tests and the closing numbers */
+	bool stopping;              /* a parser run was abandoned for SIGTERM */
 	/* The kernel's profile list, read at most once per request. */
 	struct kp_name_set kernel_names;
 	bool kernel_names_valid;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,7 +150,30 @@ kp_spawner_start(struct kp_spawner *s, const struct kp_parser_cfg *cfg,
 	close(sv[1]);
 	s->pid = pid;
 	s->sock = sv[0];
+	s->cancel_fd = -1;
 	return 0;
+}
+
+/* Wait until the reply can be read, or the loader must stop. */
+static bool
+reply_ready(const struct kp_spawner *s)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = s->sock, .events = POLLIN },
+		{ .fd = s->cancel_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		int n = poll(pfd, s->cancel_fd >= 0 ? 2 : 1, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return true; /* let recv report the failure */
+		if (pfd[0].revents != 0)
+			return true;
+		if (pfd[1].revents != 0)
+			return false;
+	}
 }
 
 enum kp_parser_outcome
@@ -168,8 +192,14 @@ kp_spawner_replace(struct kp_spawner *s, const char *name, const char *key,
 	}
 	memcpy(req.name, name, strlen(name));
 	memcpy(req.key, key, strlen(key));
-	if (s->sock < 0 || send_exact(s->sock, &req, sizeof(req)) != 0 ||
-	    recv_exact(s->sock, &rep, sizeof(rep)) != 1 ||
+	if (s->sock >= 0 && send_exact(s->sock, &req, sizeof(req)) == 0 &&
+	    !reply_ready(s)) {
+		diag->reason = KP_REASON_COMPILE_UNAVAILABLE;
+		snprintf(diag->message, sizeof(diag->message),
+		    "abandoned: the loader is stopping");
+		return KP_PARSER_CANCELLED;
+	}
+	if (s->sock < 0 || recv_exact(s->sock, &rep, sizeof(rep)) != 1 ||
 	    rep.outcome < KP_PARSER_OK || rep.outcome > KP_PARSER_UNAVAILABLE ||
 	    !terminated(rep.diag.message, sizeof(rep.diag.message))) {
 		diag->reason = KP_REASON_COMPILE_UNAVAILABLE;

@@ -19,7 +19,8 @@
 
 struct kp_spawner {
 	pid_t pid;
-	int sock;   /* the loader's end */
+	int sock;       /* the loader's end */
+	int cancel_fd;  /* readable when the loader must stop; -1 for none */
 };
 
 /* Fork the spawner.  cfg is copied; pdir_path is the profiles directory,
@@ -30,7 +31,9 @@ int kp_spawner_start(struct kp_spawner *s, const struct kp_parser_cfg *cfg,
 
 /* Ask the spawner to replace the profiles of name (a key, or one of our
  * temporary names) in the kernel.  A broken spawner is reported as
- * KP_PARSER_UNAVAILABLE. */
+ * KP_PARSER_UNAVAILABLE.  When cancel_fd becomes readable first, the run
+ * is abandoned (KP_PARSER_CANCELLED): the loader exits, the spawner dies
+ * with it (parent-death signal) and its supervisor kills the parser. */
 enum kp_parser_outcome kp_spawner_replace(struct kp_spawner *s,
     const char *name, const char *key, struct kp_diag *diag,
     double *elapsed);

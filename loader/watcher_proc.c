@@ -75,7 +75,7 @@ kp_watcher_start(const struct kp_config *cfg, const char *watcher_path,
 	if (pid == 0) {
 		close(sv[0]);
 		kp_privdrop_exec_watcher(sv[1], cfg->watcher_uid,
-		    cfg->watcher_gid, parent, cfg->proc, watcher_path, argv);
+		    cfg->watcher_gid, parent, watcher_path, argv);
 	}
 	close(sv[1]);
 	w->pid = pid;

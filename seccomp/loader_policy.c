@@ -76,7 +76,13 @@ static const struct kp_syscall_rule loader_rules[] = {
 	ALLOW("mremap"),
 	ALLOW("madvise"),
 
-	/* Signals (all blocked and read from the signalfd) and leaving. */
+	/* glibc's qsort() asks sysinfo() for the memory size before it
+	 * allocates a merge buffer (key sets, profile lists). */
+	ALLOW("sysinfo"),
+
+	/* Signals (all blocked and read from the signalfd) and leaving; the
+	 * sanitizer runtimes set an alternate signal stack for this thread. */
+	ALLOW("sigaltstack"),
 	ALLOW("rt_sigprocmask"),
 	ALLOW("rt_sigreturn"),
 	ALLOW("exit_group"),

@@ -48,6 +48,8 @@ static const struct kp_syscall_rule spawner_rules[] = {
 	ALLOW("rt_sigaction"),
 	ALLOW("rt_sigprocmask"),
 	ALLOW("rt_sigreturn"),
+	/* The sanitizer runtimes set an alternate signal stack. */
+	ALLOW("sigaltstack"),
 	ALLOW("restart_syscall"),
 	ALLOW("clock_gettime"),
 	ALLOW("clock_nanosleep"),

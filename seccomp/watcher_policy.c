@@ -9,7 +9,9 @@
  * or personality changes.  Everything else kills the process.
  */
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 
 #include "seccomp/sandbox.h"
 #include "seccomp/sanitizer.h"
@@ -26,6 +28,12 @@
 	OPEN_TMPFILE_BIT)
 _Static_assert((O_TMPFILE & ~O_DIRECTORY) == OPEN_TMPFILE_BIT,
     "the tmpfile bit");
+
+/* libmicrohttpd's flags (watcher/http.c): it accepts non-blocking and
+ * close-on-exec, and every send is MSG_NOSIGNAL, sometimes with MSG_MORE
+ * (it corks a header before its body).  Only the low 32 bits hold flags. */
+#define HTTP_ACCEPT_FLAGS (SOCK_CLOEXEC | SOCK_NONBLOCK)
+#define HTTP_SEND_FLAGS_MASK (0xffffffffULL & ~(unsigned long long)MSG_MORE)
 
 static const struct kp_syscall_rule watcher_rules[] = {
 	/* Reading the ConfigMap snapshot: read-only opens only. */
@@ -61,6 +69,23 @@ static const struct kp_syscall_rule watcher_rules[] = {
 	ALLOW_ARG("sendmsg", KP_ARG_EQ(0, WATCHER_SOCK_FD)),
 	ALLOW_ARG("recvmsg", KP_ARG_EQ(0, WATCHER_SOCK_FD)),
 
+	/* The HTTP endpoint (watcher/http.c).  Its listening socket is bound
+	 * before this filter, so socket(), bind(), listen() and connect() stay
+	 * forbidden: connections can only come in.  libmicrohttpd accepts,
+	 * reads with recvfrom, writes a reply with sendto or (header and body
+	 * together) sendmsg, sets TCP_NODELAY/TCP_CORK, and shuts a
+	 * connection down before closing it.  The fd of an accepted socket is
+	 * not known here, so these rules go by flags: a send without
+	 * MSG_NOSIGNAL (e.g. sendmsg on another fd with flags 0) still dies. */
+	ALLOW_ARG("accept4", KP_ARG_EQ(3, HTTP_ACCEPT_FLAGS)),
+	ALLOW_ARG("recvfrom", KP_ARG_EQ(3, 0)),
+	ALLOW_ARG("sendto", KP_ARG_MASKED_EQ(3, HTTP_SEND_FLAGS_MASK,
+	    MSG_NOSIGNAL)),
+	ALLOW_ARG("sendmsg", KP_ARG_MASKED_EQ(2, HTTP_SEND_FLAGS_MASK,
+	    MSG_NOSIGNAL)),
+	ALLOW_ARG("setsockopt", KP_ARG_EQ(1, IPPROTO_TCP)),
+	ALLOW("shutdown"),
+
 	/* The log: stderr only. */
 	ALLOW_ARG("write", KP_ARG_EQ(0, WATCHER_LOG_FD)),
 	ALLOW_ARG("writev", KP_ARG_EQ(0, WATCHER_LOG_FD)),
@@ -73,7 +98,13 @@ static const struct kp_syscall_rule watcher_rules[] = {
 	ALLOW("mremap"),
 	ALLOW("madvise"),
 
-	/* Signals to ourselves (SIGTERM handler) and leaving. */
+	/* glibc's qsort() asks sysinfo() for the memory size before it
+	 * allocates a merge buffer (snapshots of more than 1 KiB of keys). */
+	ALLOW("sysinfo"),
+
+	/* Signals to ourselves (SIGTERM handler) and leaving; the sanitizer
+	 * runtimes set an alternate signal stack for this thread. */
+	ALLOW("sigaltstack"),
 	ALLOW("rt_sigreturn"),
 	ALLOW("rt_sigprocmask"),
 	ALLOW("exit_group"),

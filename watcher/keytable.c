@@ -102,13 +102,15 @@ kp_result_wants_retry(Kapparmor__Result__Status status)
 	case KAPPARMOR__RESULT__STATUS__REMOVED:
 	case KAPPARMOR__RESULT__STATUS__NOT_MANAGED:
 	case KAPPARMOR__RESULT__STATUS__SYNCED:
+	/* The loader decides at start-up whether AppArmor is there; offering
+	 * again before it restarts would only repeat the same answer. */
+	case KAPPARMOR__RESULT__STATUS__UNAVAILABLE:
 		return false;
 	case KAPPARMOR__RESULT__STATUS__PARSER_FAILED:
 	case KAPPARMOR__RESULT__STATUS__PARSER_TIMEOUT:
 	case KAPPARMOR__RESULT__STATUS__REMOVAL_DEFERRED_IN_USE:
 	case KAPPARMOR__RESULT__STATUS__WRITE_FAILED:
 	case KAPPARMOR__RESULT__STATUS__REMOVE_FAILED:
-	case KAPPARMOR__RESULT__STATUS__UNAVAILABLE:
 	case KAPPARMOR__RESULT__STATUS__BACKOFF:
 	case _KAPPARMOR__RESULT__STATUS_IS_INT_SIZE:
 		return true;

@@ -323,11 +323,6 @@ class ConfigTest(daemonlib.DaemonTestCase):
         self.assertEqual(self.fk.ops(("replace", "remove", "parser")), [])
         self.assertEqual([e for e in d.events() if e["level"] == "error"], [])
 
-    # BUG: with no AppArmor the loader answers each Apply with UNAVAILABLE
-    # but logs nothing about it (only apparmor_unavailable, once, at
-    # start): the issue asks for the Applies' outcome to be visible in the
-    # log, and an operator sees no trace of which keys were not loaded.
-    @unittest.expectedFailure
     def test_no_apparmor_apply_outcome_is_logged(self):
         self.make_env()
         self.cm.write({"custom.a": A})
@@ -355,14 +350,6 @@ class ConfigTest(daemonlib.DaemonTestCase):
 
     # ---- the fake /proc ------------------------------------------------------------
 
-    # BUG (loader/privdrop.c): the loader and the watcher's child verify
-    # their own credentials by reading "<--proc>/self/status" instead of
-    # the kernel's /proc/self/status.  With --proc pointing at a fake /proc
-    # (docs/testing.md's layout, no self/) the loader refuses to start:
-    #   loader[startup_refused]: cannot read <proc>/self/status
-    # and with a tree that has one, the check reads whatever that file says.
-    # daemonlib works around it for every other test.
-    @unittest.expectedFailure
     def test_fake_proc_without_self_starts(self):
         self.make_env()
         self.cm.write({"custom.a": A})

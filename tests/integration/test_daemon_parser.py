@@ -113,13 +113,6 @@ class ParserTest(daemonlib.DaemonTestCase):
         self.assertEqual([os.path.basename(r["argv"][-1]).split(".tmp.")[0] for r in self.records()],
                          [".custom.a", ".custom.a"])
 
-    # BUG: SIGTERM is read from the signalfd only between messages: while a
-    # parser runs, the loader waits for it to finish or time out (30 s by
-    # default, Kubernetes' default grace period too), so a pod stopped
-    # during a hung parser is SIGKILLed instead of exiting 0 with its state
-    # written.  The issue asks to "finish or kill the running parser".
-    # Observed: rc 0 only after the whole --parser-timeout (20.0 s of 20).
-    @unittest.expectedFailure
     def test_sigterm_during_a_hung_parser_kills_it_and_exits_0(self):
         d = self.loaded_then_restarted_with(PARSERS["hang"])  # default timeout: 30 s
         mark = self.fk.mark()

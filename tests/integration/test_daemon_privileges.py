@@ -113,10 +113,6 @@ class PrivilegesTest(daemonlib.DaemonTestCase):
         rest = sorted(v for k, v in fds.items() if k > 3)
         self.assertEqual(rest, ["anon_inode:inotify"])
 
-    # BUG: the loader blocks SIGTERM, SIGINT and SIGCHLD (for its signalfd)
-    # before it forks the watcher; the blocked mask survives fork and exec,
-    # so the watcher runs with SigBlk 0x14002 and never sees SIGTERM.
-    @unittest.expectedFailure
     def test_watcher_signal_mask_is_empty(self):
         d = self.running()
         st = status_lines(open(f"/proc/{d.watcher_pid()}/status", encoding="utf-8").read())

@@ -165,13 +165,6 @@ class RestartTest(daemonlib.DaemonTestCase):
         self.assertEqual(self.profile_files(), {"custom.a": A.encode(), "custom.b": B.encode()})
         self.assertEqual(self.state(), state)
 
-    # BUG: the loader blocks SIGTERM, SIGINT and SIGCHLD for its signalfd
-    # before it forks the watcher, and the mask survives fork and exec: the
-    # watcher's SigBlk is 0x14002, its SIGTERM handler never runs, and a
-    # SIGTERM to the watcher does nothing (it exits only when the loader
-    # closes the socket).  See test_daemon_privileges
-    # test_watcher_signal_mask_is_empty.
-    @unittest.expectedFailure
     def test_watcher_terminated_loader_exits_nonzero(self):
         self.make_env()
         self.cm.write({"custom.a": A})
@@ -236,14 +229,9 @@ class RestartTest(daemonlib.DaemonTestCase):
         self.assertNotIn("custom.other", self.state())
         self.assertEqual(sorted(e["msg"].split("/")[-1].split(" ")[0]
                                 for e in d.events("unmanaged_file")),
-                         ["README", "local-profile"])
+                         ["README", "custom.other", "local-profile"])
         self.assertEqual(self.fk.names("remove"), ["custom.b"])
 
-    # BUG: only files whose names are not key names are logged as
-    # unmanaged_file at start-up; a key-named file that is neither in the
-    # state nor a ConfigMap key is left alone (good) but never logged, which
-    # the issue asks for ("never touched (logged once)").
-    @unittest.expectedFailure
     def test_unmanaged_key_named_file_is_logged(self):
         """A file named like a key that is neither in the state nor in the
         ConfigMap is not ours either: the issue asks for it to be logged
@@ -254,8 +242,11 @@ class RestartTest(daemonlib.DaemonTestCase):
         self.cm.write({"custom.a": A})
         d = self.start_loader()
         d.wait_event("profile_loaded", "custom.a")
-        self.assertEqual([e["msg"] for e in d.events("unmanaged_file")],
-                         [f"{self.pd}/custom.other is not ours and will never be touched"])
+        self.assertEqual([(e["key"], e["msg"]) for e in d.events("unmanaged_file")],
+                         [("custom.other",
+                           f"{self.pd}/custom.other was not written by this daemon: it is "
+                           "adopted only if the ConfigMap has this key, and never removed "
+                           "otherwise")])
 
     def test_file_not_written_by_us_is_adopted_with_one_warning(self):
         """The original daemon left /etc/apparmor.d/custom/custom.a and the

@@ -89,21 +89,9 @@ class ScaleTest(daemonlib.DaemonTestCase):
     def test_48_keys_at_once(self):
         self.many_keys(48)
 
-    # BUG (seccomp/watcher_policy.c): glibc's qsort() asks sysconf(
-    # _SC_PHYS_PAGES), i.e. sysinfo(2), once the array it sorts is over
-    # 1 KiB, and the watcher's filter does not allow sysinfo: with 52 keys
-    # or more in the ConfigMap the watcher sorts its snapshot
-    # (common/entry_set.c) and is killed by SIGSYS; the loader exits 4
-    # ("the watcher exited (status 159)"), and restarts forever.  The
-    # kernel's audit line: type=1326 ... comm="kapparmor-watch" sig=31
-    # syscall=99.  The loader's filter lacks sysinfo too, and the loader
-    # sorts its key set, the kernel's profile list and its state.
-    @unittest.expectedFailure
     def test_200_keys_at_once(self):
         self.many_keys(N_KEYS)
 
-    # BUG: as above (more than 256 keys are needed for two chunks).
-    @unittest.expectedFailure
     def test_key_set_in_several_chunks(self):
         """1500 keys (1490 rejected at once by the watcher, 10 loaded): the
         key set still reaches the loader whole, so removing one of the
