@@ -16,6 +16,8 @@
 #include "common/sha256.h"
 #include "proto/kapparmor.pb-c.h"
 
+#define KP_RESULT_REASON_MAX 40
+
 enum kp_key_verdict {
 	KP_KEY_ACCEPTED,     /* valid: sent (or to be sent) to the loader */
 	KP_KEY_REJECTED,     /* refused by the watcher's validator or reader */
@@ -34,6 +36,10 @@ struct kp_key_state {
 	char applied_sha256[KP_SHA256_HEX_LEN + 1];
 	bool have_result;
 	Kapparmor__Result__Status last_status;
+	/* The loader's reason code for a failed or refused Apply/Remove,
+	 * for /status. */
+	char result_reason[KP_RESULT_REASON_MAX];
+	bool loaded;                         /* a profile of ours is loaded */
 	time_t changed;                      /* CLOCK_REALTIME of last change */
 	bool present;                        /* in the latest snapshot */
 	bool remove_offered;                 /* left, and a Remove was sent */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,8 @@
 #include "seccomp/landlock.h"
 #include "seccomp/sandbox.h"
 #include "watcher/dirwatch.h"
+#include "watcher/endpoints.h"
+#include "watcher/http.h"
 #include "watcher/options.h"
 #include "watcher/pass.h"
 
@@ -41,6 +44,11 @@
  * (seccomp and Landlock). */
 #define WATCHER_AS_BYTES ((rlim_t)1024 * 1024 * 1024)
 #define WATCHER_NOFILE   256
+/* The HTTP endpoint's connections plus the watcher's own descriptors, and
+ * libmicrohttpd's fd sets must hold every one of them. */
+_Static_assert(WATCHER_NOFILE >= KP_HTTP_CONNECTION_LIMIT + 32,
+    "room for the HTTP connections");
+_Static_assert(WATCHER_NOFILE <= FD_SETSIZE, "fd sets hold every fd");
 
 /* Exit codes: 0 done (loader closed the channel, or --once all loaded),
  * 1 --once with a rejected or failed key, 2 usage, 3 protocol violation or
@@ -115,7 +123,8 @@ handshake(int sock, struct kp_msg *m)
 }
 
 /*
- * Everything the watcher needs is open (socket, inotify); now take away
+ * Everything the watcher needs is open (socket, inotify, the HTTP listening
+ * socket: the filter forbids socket() and bind()); now take away
  * the rest: rlimits, then Landlock (read-only beneath the ConfigMap), then
  * the seccomp filter, last.  Failing any step is fatal: the watcher never
  * runs less confined than designed, except that Landlock is skipped on
@@ -164,6 +173,8 @@ main(int argc, char **argv)
 	struct kp_dirwatch dw;
 	struct kp_msg m;
 	struct kp_proto_error err;
+	struct kp_endpoints ep;
+	struct kp_http *http = NULL;
 
 	if (kp_watcher_opts_parse(argc, argv, &opts) != 0)
 		return EXIT_USAGE;
@@ -189,11 +200,26 @@ main(int argc, char **argv)
 	if (kp_msg_init(&m) != 0)
 		kp_fatal(EXIT_FATAL, "startup_failed", "out of memory");
 
+	memset(&w, 0, sizeof(w));
+	memset(&ep, 0, sizeof(ep));
+	ep.w = &w;
+	if (strcmp(opts.listen, "off") != 0) {
+		char herr[256];
+		http = kp_http_start(opts.listen, kp_endpoints_render, &ep, herr,
+		    sizeof(herr));
+		if (http == NULL)
+			kp_fatal(EXIT_FATAL, "startup_failed", "--listen %s: %s",
+			    opts.listen, herr);
+		kp_log(KP_LOG_INFO, "listening", NULL,
+		    "serving /healthz /readyz /metrics /status on %s (port %u)",
+		    opts.listen, (unsigned)kp_http_port(http));
+	}
+
 	confine(opts.configmap_dir);
 
 	handshake(opts.fd, &m);
+	ep.loader_seen_ms = now_ms();
 
-	memset(&w, 0, sizeof(w));
 	w.sock = opts.fd;
 	w.configmap_dir = opts.configmap_dir;
 	w.policy = opts.policy;
@@ -242,7 +268,7 @@ main(int argc, char **argv)
 			next = pass_at;
 		if (heartbeat_at < next)
 			next = heartbeat_at;
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[2 + KP_HTTP_MAX_POLLFDS] = {
 			{ .fd = w.sock, .events = POLLIN },
 			{ .fd = dw.fd, .events = POLLIN },
 		};
@@ -250,11 +276,24 @@ main(int argc, char **argv)
 		    -1 : timeout_until(next, now);
 		if (kp_pass_active(&w) && !w.pass.waiting)
 			timeout = 0;
-		int n = poll(pfd, 2, timeout);
+		int nhttp = 0;
+		if (http != NULL) {
+			nhttp = kp_http_pollfds(http, pfd + 2, KP_HTTP_MAX_POLLFDS,
+			    &timeout);
+			if (nhttp < 0)
+				kp_fatal(EXIT_FATAL, "http_failed",
+				    "cannot get the HTTP descriptors");
+		}
+		int n = poll(pfd, (nfds_t)(2 + nhttp), timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			kp_fatal(EXIT_FATAL, "poll_failed", "%s", strerror(errno));
+		/* Served from the same loop, one request at a time and never
+		 * blocking: a client cannot hold up the reconcile. */
+		if (http != NULL && kp_http_run(http, pfd + 2, (size_t)nhttp) != 0)
+			kp_fatal(EXIT_FATAL, "http_failed",
+			    "the HTTP endpoint failed");
 
 		if (pfd[1].revents & POLLIN) {
 			if (kp_dirwatch_drain(&dw)) {
@@ -277,6 +316,7 @@ main(int argc, char **argv)
 			}
 			if (st != KP_PROTO_OK)
 				protocol_violation(&err);
+			ep.loader_seen_ms = now_ms();
 			switch (m.type) {
 			case KP_MSG_RESULT:
 				if (kp_pass_on_result(&w, m.env->result) &&

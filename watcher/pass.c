@@ -26,6 +26,26 @@ set_rejected(struct kp_key_state *ks, const struct kp_diag *d)
 	memcpy(ks->message, d->message, sizeof(ks->message));
 }
 
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A new refusal by the watcher's validator: the Apply it replaces would
+ * have been a load or a replace. */
+static void
+count_rejection(struct kp_watcher_ctx *w, const struct kp_key_state *ks,
+    enum kp_reason reason)
+{
+	kp_metrics_count_op(&w->metrics, ks->loaded ? KP_METRIC_OP_REPLACE :
+	    KP_METRIC_OP_LOAD, KP_METRIC_RESULT_REJECTED);
+	kp_metrics_count_rejection(&w->metrics, reason);
+}
+
 /* Validate one entry of the snapshot into the table; log a rejection only
  * when something about it changed, so a quiet resync logs nothing. */
 static void
@@ -43,12 +63,15 @@ judge_entry(struct kp_watcher_ctx *w, const struct kp_entry *e)
 		struct kp_diag d = { .reason = e->read_error, .line = 0 };
 		memcpy(d.message, e->message, sizeof(d.message));
 		sha[0] = '\0';
-		bool same = ks->present && ks->verdict == KP_KEY_REJECTED &&
+		/* Not ks->present: kp_pass_start() cleared it for every key
+		 * before judging them. */
+		bool same = ks->verdict == KP_KEY_REJECTED &&
 		    ks->reason == d.reason && ks->sha256[0] == '\0';
 		set_rejected(ks, &d);
 		ks->sha256[0] = '\0';
 		if (!same) {
 			ks->changed = time(NULL);
+			count_rejection(w, ks, d.reason);
 			kp_log(KP_LOG_WARN, "profile_rejected", e->key,
 			    "Profile %s rejected: %s: %s", e->key,
 			    kp_reason_code(d.reason), d.message);
@@ -59,7 +82,8 @@ judge_entry(struct kp_watcher_ctx *w, const struct kp_entry *e)
 	}
 
 	kp_sha256_hex(e->data, e->len, sha);
-	bool same_content = ks->present && strcmp(ks->sha256, sha) == 0;
+	/* A new key's sha256 is empty, so it never matches. */
+	bool same_content = strcmp(ks->sha256, sha) == 0;
 	memcpy(ks->sha256, sha, sizeof(sha));
 	ks->present = true;
 	if (same_content && ks->verdict == KP_KEY_REJECTED) {
@@ -72,6 +96,7 @@ judge_entry(struct kp_watcher_ctx *w, const struct kp_entry *e)
 		w->pass.rejected++;
 		if (!same_content) {
 			ks->changed = time(NULL);
+			count_rejection(w, ks, v.error.reason);
 			kp_log(KP_LOG_WARN, "profile_rejected", e->key,
 			    "Profile %s rejected: %s: line %u: %s (sha256 %s)",
 			    e->key, kp_reason_code(v.error.reason), v.error.line,
@@ -135,6 +160,7 @@ kp_pass_start(struct kp_watcher_ctx *w)
 	}
 	p->generation = ++w->generation;
 	p->phase = KP_PASS_APPLY;
+	p->started_ms = monotonic_ms();
 	return true;
 }
 
@@ -273,13 +299,27 @@ kp_pass_on_result(struct kp_watcher_ctx *w, const Kapparmor__Result *r)
 			p->phase = KP_PASS_IDLE;
 			kp_entry_set_free(&p->snap);
 			w->synced_once = true;
+			kp_histogram_observe(&w->metrics.sync,
+			    (double)(monotonic_ms() - p->started_ms) / 1000.0);
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			w->metrics.last_sync = (double)now.tv_sec +
+			    (double)(now.tv_nsec / 1000000) / 1000.0;
 			return true;
 		}
 		return false;
 	}
 
 	struct kp_key_state *ks = kp_keytable_find(&w->table, key);
+	kp_metrics_count_result(&w->metrics, r, ks != NULL && ks->loaded);
 	if (ks != NULL) {
+		if (status_is_success(r->status))
+			ks->loaded = true;
+		else if (r->status == KAPPARMOR__RESULT__STATUS__REMOVED ||
+		    r->status == KAPPARMOR__RESULT__STATUS__NOT_MANAGED)
+			ks->loaded = false;
+		snprintf(ks->result_reason, sizeof(ks->result_reason), "%s",
+		    r->reason != NULL ? r->reason : "");
 		ks->have_result = true;
 		ks->last_status = r->status;
 		ks->changed = time(NULL);

@@ -16,6 +16,7 @@
 #include "common/configmap.h"
 #include "proto/message.h"
 #include "watcher/keytable.h"
+#include "watcher/metrics.h"
 
 enum kp_pass_phase {
 	KP_PASS_IDLE = 0,
@@ -34,6 +35,7 @@ struct kp_pass {
 	bool waiting;
 	Kapparmor__Result__Op waiting_op;
 	char waiting_key[KP_KEY_MAX_LEN + 1];
+	int64_t started_ms;         /* CLOCK_MONOTONIC, for the metric */
 	/* Outcome, for --once. */
 	unsigned rejected;
 	unsigned failed;
@@ -48,6 +50,7 @@ struct kp_watcher_ctx {
 	uint64_t generation;
 	char last_snapshot_error[160];
 	bool synced_once;           /* a whole pass has finished */
+	struct kp_metrics metrics;
 };
 
 /* Start a pass.  Returns false when the snapshot could not be read (logged
