@@ -741,8 +741,11 @@ kp_loader_sync(struct kp_loader *L, char *const *keys, size_t nkeys)
 	char **sorted = calloc(nkeys ? nkeys : 1, sizeof(*sorted));
 	if (sorted == NULL)
 		return;
-	memcpy(sorted, keys, nkeys * sizeof(*sorted));
-	qsort(sorted, nkeys, sizeof(*sorted), cmp_str);
+	/* An empty ConfigMap arrives as no keys at all (keys may be NULL). */
+	if (nkeys > 0) {
+		memcpy(sorted, keys, nkeys * sizeof(*sorted));
+		qsort(sorted, nkeys, sizeof(*sorted), cmp_str);
+	}
 
 	/* Decide on a copy of the managed keys: the operations below change
 	 * the state array. */
