@@ -296,33 +296,241 @@ E2E_DAEMON_LOG=/run/e2e/daemon.log
 
 # daemon_start [FLAG...]: start kapparmor-loader (which starts the watcher)
 # on $E2E_CM_DIR, with POLL_TIME high so that only a ..data swap can make
-# it act quickly.  Extra flags override these.
+# it act quickly.  Extra flags override these.  A small sh waits for the
+# loader and writes its exit status to $E2E_RUN/daemon.rc (daemon_rc).
 daemon_start() {
 	mkdir -p "$E2E_CM_DIR" "$E2E_PROFILES_DIR"
-	kapparmor-loader \
-		--configmap-dir "$E2E_CM_DIR" \
-		--profiles-dir "$E2E_PROFILES_DIR" \
-		--poll-time 3600 \
-		--watcher /usr/bin/kapparmor-watcher \
-		--listen off \
-		"$@" </dev/null >>"$E2E_DAEMON_LOG" 2>&1 &
-	echo $! >"$E2E_RUN/daemon.pid"
+	rm -f "$E2E_RUN/daemon.pid" "$E2E_RUN/daemon.pid.tmp" "$E2E_RUN/daemon.rc"
+	(
+		kapparmor-loader \
+			--configmap-dir "$E2E_CM_DIR" \
+			--profiles-dir "$E2E_PROFILES_DIR" \
+			--poll-time 3600 \
+			--watcher /usr/bin/kapparmor-watcher \
+			--listen off \
+			"$@" &
+		echo $! >"$E2E_RUN/daemon.pid.tmp"
+		mv "$E2E_RUN/daemon.pid.tmp" "$E2E_RUN/daemon.pid"
+		wait $!
+		echo $? >"$E2E_RUN/daemon.rc"
+	) </dev/null >>"$E2E_DAEMON_LOG" 2>&1 &
+	wait_until "$E2E_WAIT_MS" test -s "$E2E_RUN/daemon.pid"
 }
 
 daemon_pid() {
-	cat "$E2E_RUN/daemon.pid"
+	cat "$E2E_RUN/daemon.pid" 2>/dev/null
 }
 
-# daemon_stop: SIGTERM, then wait (bounded) for the loader to exit.
+# daemon_running: the loader started by daemon_start is alive.
+daemon_running() {
+	dr_pid=$(daemon_pid)
+	[ -n "$dr_pid" ] && ! pid_gone "$dr_pid"
+}
+
+# daemon_rc: the loader's exit status, once it has exited.
+daemon_rc() {
+	cat "$E2E_RUN/daemon.rc" 2>/dev/null
+}
+
+# daemon_stop: SIGTERM, then wait (bounded) for the loader to exit and its
+# status to be recorded.
 daemon_stop() {
 	ds_pid=$(daemon_pid)
 	kill -TERM "$ds_pid" 2>/dev/null
-	wait_until "$E2E_WAIT_MS" pid_gone "$ds_pid"
+	wait_until "$E2E_WAIT_MS" pid_gone "$ds_pid" &&
+		wait_until "$E2E_WAIT_MS" test -s "$E2E_RUN/daemon.rc"
 }
 
 # daemon_log: the daemon's output so far, as diagnostics.
 daemon_log() {
 	diag_stream <"$E2E_DAEMON_LOG"
+}
+
+# daemon_diag: what explains a daemon failure: its log, its exit status
+# when it has exited, and the kernel's seccomp kills (audit type 1326: the
+# syscall number is in "syscall=").
+# Indented like tap_fail's details, so that run-e2e.sh shows them.
+daemon_diag() {
+	diag "  daemon log:"
+	daemon_log
+	if [ -s "$E2E_RUN/daemon.rc" ]; then
+		diag "  the loader exited with status $(daemon_rc)"
+	fi
+	dd_kills=$(dmesg | grep 'type=1326')
+	if [ -n "$dd_kills" ]; then
+		diag "  seccomp kills (dmesg | grep type=1326):"
+		printf '%s\n' "$dd_kills" | diag_stream
+	fi
+}
+
+# daemon_required: record a failure and return 1 when the loader is not
+# running, so a check that needs it can stop at once ("|| exit 0").
+daemon_required() {
+	if daemon_running; then
+		return 0
+	fi
+	tap_fail "the daemon is running"
+	daemon_diag
+	return 1
+}
+
+# The daemon's processes: the watcher's pid is in the loader's "started"
+# line; the spawner is the loader's other child.
+watcher_pid() {
+	sed -n 's/.* loader\[started\]: .* watcher pid \([0-9]*\) .*/\1/p' \
+		"$E2E_DAEMON_LOG" | tail -n 1
+}
+
+spawner_pid() {
+	sp_watcher=$(watcher_pid)
+	# one grep over every status file: a loop of seds is seconds in TCG
+	grep -l "^PPid:[[:space:]]*$(daemon_pid)\$" /proc/[0-9]*/status 2>/dev/null |
+		while read -r sp_status; do
+			sp_pid=${sp_status#/proc/}
+			sp_pid=${sp_pid%/status}
+			if [ "$sp_pid" != "$sp_watcher" ] &&
+				grep -q '^Name:[[:space:]]*kapparmor-loade$' "$sp_status"; then
+				echo "$sp_pid"
+			fi
+		done
+}
+
+# status_field PID FIELD: one field of /proc/PID/status, tabs as spaces.
+status_field() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null | tr '\t' ' '
+}
+
+# --- The daemon's log ------------------------------------------------------
+#
+# Lines are "TIME LEVEL PROCESS[EVENT]: KEY: MESSAGE" (no "KEY: " for
+# events about no key), e.g. "... info  loader[profile_loaded]: custom.x:
+# Profile custom.x loaded (sha256 ..., 812 ms)".
+
+# log_lines EVENT [KEY]: the lines of EVENT ("loader[profile_loaded]"),
+# only those about KEY when given.
+log_lines() {
+	if [ -n "${2:-}" ]; then
+		grep -F " $1: $2: " "$E2E_DAEMON_LOG"
+	else
+		grep -F " $1: " "$E2E_DAEMON_LOG"
+	fi
+}
+
+# log_count EVENT [KEY]: how many such lines.
+log_count() {
+	log_lines "$@" | wc -l | tr -d ' '
+}
+
+# log_has_at_least N EVENT [KEY]
+log_has_at_least() {
+	lh_n=$1
+	shift
+	[ "$(log_count "$@")" -ge "$lh_n" ]
+}
+
+# log_wait LIMIT_MS N EVENT [KEY]: wait until there are N such lines.
+log_wait() {
+	lw_limit=$1
+	shift
+	wait_until "$lw_limit" log_has_at_least "$@"
+}
+
+# --- The daemon's ConfigMap -----------------------------------------------
+#
+# The checks that share one daemon build each next ConfigMap version in a
+# staging directory and publish it with cm_publish.  Every publication also
+# changes the content of one more key, $E2E_SYNC_KEY, a trivial profile
+# that sorts after every other test key: once the loader logs that it
+# loaded that content, the watcher's pass over the new version has reached
+# its end, so whatever the other keys were going to cause has happened.
+# That is the barrier a check waits for before it asserts that something
+# did NOT happen (a rejected update left the old profile in place).
+
+E2E_CM_STAGE=$E2E_RUN/cm-stage
+E2E_SYNC_KEY=custom.zz-e2e-sync
+
+# cm_stage_init SRC: the next version starts as a copy of SRC's keys.
+cm_stage_init() {
+	rm -rf "$E2E_CM_STAGE"
+	mkdir -p "$E2E_CM_STAGE"
+	cp "$1"/* "$E2E_CM_STAGE"/
+}
+
+# cm_stage_put KEY FILE: set KEY to FILE's content in the next version.
+cm_stage_put() {
+	cp "$2" "$E2E_CM_STAGE/$1"
+}
+
+# cm_stage_del KEY: delete KEY from the next version.
+cm_stage_del() {
+	rm -f "$E2E_CM_STAGE/$1"
+}
+
+# daemon_publish: publish the staged version, with a new sync marker.
+daemon_publish() {
+	# a sequence of its own in each boot: never a marker the last boot
+	# left loaded
+	dp_seq=$(($(cat "$E2E_RUN/sync.seq" 2>/dev/null ||
+		echo $((E2E_BOOT * 1000))) + 1))
+	echo "$dp_seq" >"$E2E_RUN/sync.seq"
+	printf '# e2e sync marker %s\nprofile %s {\n}\n' "$dp_seq" \
+		"$E2E_SYNC_KEY" >"$E2E_CM_STAGE/$E2E_SYNC_KEY"
+	dp_sum=$(sha256sum "$E2E_CM_STAGE/$E2E_SYNC_KEY")
+	echo "${dp_sum%% *}" >"$E2E_RUN/sync.sha"
+	cm_publish "$E2E_CM_DIR" "$E2E_CM_STAGE"
+}
+
+# daemon_synced: the loader has loaded the marker of the last publication.
+daemon_synced() {
+	ds_sha=$(cat "$E2E_RUN/sync.sha")
+	grep -qE " loader\[profile_(loaded|replaced)\]: $E2E_SYNC_KEY: .*\(sha256 $ds_sha, " \
+		"$E2E_DAEMON_LOG"
+}
+
+# daemon_wait_synced [LIMIT_MS]: wait for that barrier (default 20 s).
+daemon_wait_synced() {
+	wait_until "${1:-20000}" daemon_synced
+}
+
+# --- The kernel's view of one profile ---------------------------------------
+
+# profile_policy_dir NAME: the profile's directory in apparmorfs
+# (policy/profiles/NAME.N); it is kept across replacements, while its sha1
+# changes with the policy.
+profile_policy_dir() {
+	for pd in "$AA_FS"/policy/profiles/*; do
+		if [ "$(cat "$pd/name" 2>/dev/null)" = "$1" ]; then
+			echo "${pd##*/}"
+		fi
+	done
+}
+
+# profile_fingerprint NAME: directory, mode and policy hash, one line.
+profile_fingerprint() {
+	pf_dir=$(profile_policy_dir "$1")
+	if [ -z "$pf_dir" ]; then
+		echo "not loaded"
+		return
+	fi
+	printf '%s %s %s\n' "$pf_dir" \
+		"$(cat "$AA_FS/policy/profiles/$pf_dir/mode" 2>&1)" \
+		"$(cat "$AA_FS/policy/profiles/$pf_dir/sha1" 2>&1)"
+}
+
+# holds_for MS CMD [ARG...]: CMD keeps succeeding for MS milliseconds
+# (polled).  Not a wait: an assertion that nothing changes in a window.
+holds_for() {
+	hf_limit=$1
+	shift
+	hf_start=$(now_ms)
+	while "$@"; do
+		if [ $(($(now_ms) - hf_start)) -ge "$hf_limit" ]; then
+			return 0
+		fi
+		# coarser than wait_until: the daemon shares the one CPU
+		usleep 100000
+	done
+	return 1
 }
 
 # --- This boot ------------------------------------------------------------

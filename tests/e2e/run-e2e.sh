@@ -204,7 +204,10 @@ results() {
 		harness_fail "boot $n: the guest planned $plan results, printed $count"
 		boot_failed=1
 	fi
-	sed -n 's/^# \(kernel .*\)/boot '"$n"': \1/p; s/^# \(checks took .*\)/boot '"$n"': \1/p' <<<"$tap"
+	# the guest's measurements worth a line of their own
+	sed -n 's/^# \(kernel .*\)/boot '"$n"': \1/p
+		s/^# \(checks took .*\)/boot '"$n"': \1/p
+		s/^# \(swap-to-enforcement: .*\)/boot '"$n"': \1/p' <<<"$tap"
 	if [ "$boot_failed" -ne 0 ]; then
 		failed_boots+=("$n")
 	fi
