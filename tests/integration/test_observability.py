@@ -95,19 +95,26 @@ def free_port():
         return s.getsockname()[1]
 
 
-def sigsys_for(pid):
-    """Kernel audit lines of a seccomp kill (type=1326) for pid."""
+def audit_lines():
+    """The kernel's seccomp-kill audit lines (type=1326) so far."""
     try:
         out = subprocess.run(["dmesg"], capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return []
-    return [line for line in out.splitlines()
-            if "type=1326" in line and f" pid={pid} " in line]
+    return [line for line in out.splitlines() if "type=1326" in line]
+
+
+def sigsys_for(pid, before):
+    """Seccomp kills of pid logged since `before` (audit_lines() then):
+    older lines may name a recycled pid."""
+    return [line for line in audit_lines() if line not in before
+            and f" pid={pid} " in line]
 
 
 class ObservabilityTest(daemonlib.DaemonTestCase):
 
     def serve(self, payload, *extra, **kw):
+        self.audit_before = set(audit_lines())
         self.make_env()
         self.cm.write(payload)
         self.port = free_port()
@@ -133,7 +140,7 @@ class ObservabilityTest(daemonlib.DaemonTestCase):
         self.assertTrue(procs.alive(self.watcher), "the watcher is alive")
         with open(f"/proc/{self.watcher}/status") as f:
             self.assertIn("Seccomp:\t2", f.read())
-        self.assertEqual(sigsys_for(self.watcher), [])
+        self.assertEqual(sigsys_for(self.watcher, self.audit_before), [])
 
     def test_three_loads_one_rejection(self):
         d = self.serve({"custom.a": A, "custom.b": B, "custom.c": C,
