@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,27 +12,13 @@
 
 #include "common/validator.h"
 #include "loader/fsutil.h"
+#include "common/errbuf.h"
 
 #define PROFILES_FILE   "profiles"
 #define REMOVE_FILE     ".remove"
 #define FEATURES_DIR    "features"
 #define SET_LOAD        "policy/set_load"
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- presence ---- */
 
@@ -80,11 +65,11 @@ kp_kernel_check(const char *apparmorfs, const char *enabled_param,
 		if (read_enabled_param(enabled_param, &value) != 0) {
 			if (errno == ENOENT) {
 				out->state = KP_AA_ABSENT;
-				set_err(out->reason, sizeof(out->reason),
+				kp_set_err(out->reason, sizeof(out->reason),
 				    "AppArmor is not in this kernel (no %s)",
 				    enabled_param);
 			} else {
-				set_err(out->reason, sizeof(out->reason),
+				kp_set_err(out->reason, sizeof(out->reason),
 				    "cannot read %s: %s", enabled_param,
 				    strerror(errno));
 			}
@@ -92,7 +77,7 @@ kp_kernel_check(const char *apparmorfs, const char *enabled_param,
 		}
 		if (value != 'Y') {
 			out->state = KP_AA_DISABLED;
-			set_err(out->reason, sizeof(out->reason),
+			kp_set_err(out->reason, sizeof(out->reason),
 			    "AppArmor is disabled in this kernel (%s is N)",
 			    enabled_param);
 			return;
@@ -100,21 +85,21 @@ kp_kernel_check(const char *apparmorfs, const char *enabled_param,
 	}
 	dirfd = open(apparmorfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		set_err(out->reason, sizeof(out->reason),
+		kp_set_err(out->reason, sizeof(out->reason),
 		    "no AppArmor filesystem at %s: %s", apparmorfs,
 		    strerror(errno));
 		return;
 	}
 	if (fstatat(dirfd, PROFILES_FILE, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISREG(st.st_mode)) {
-		set_err(out->reason, sizeof(out->reason),
+		kp_set_err(out->reason, sizeof(out->reason),
 		    "%s/" PROFILES_FILE " is missing: not an AppArmor filesystem",
 		    apparmorfs);
 		close(dirfd);
 		return;
 	}
 	if (fstatat(dirfd, REMOVE_FILE, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-		set_err(out->reason, sizeof(out->reason),
+		kp_set_err(out->reason, sizeof(out->reason),
 		    "%s/" REMOVE_FILE " is missing: not an AppArmor filesystem",
 		    apparmorfs);
 		close(dirfd);
@@ -122,7 +107,7 @@ kp_kernel_check(const char *apparmorfs, const char *enabled_param,
 	}
 	close(dirfd);
 	out->state = KP_AA_ENABLED;
-	set_err(out->reason, sizeof(out->reason), "AppArmor is enabled (%s)",
+	kp_set_err(out->reason, sizeof(out->reason), "AppArmor is enabled (%s)",
 	    apparmorfs);
 }
 
@@ -232,7 +217,7 @@ kp_kernel_parse_profiles(const char *buf, size_t len, struct kp_name_set *out,
 	out->count = 0;
 	out->capacity = 0;
 	if (len > (size_t)KP_PROFILES_READ_MAX) {
-		set_err(err, errlen, "larger than %d bytes", KP_PROFILES_READ_MAX);
+		kp_set_err(err, errlen, "larger than %d bytes", KP_PROFILES_READ_MAX);
 		return KP_PROFILES_TOO_LARGE;
 	}
 	while (pos < len) {
@@ -242,23 +227,23 @@ kp_kernel_parse_profiles(const char *buf, size_t len, struct kp_name_set *out,
 
 		lineno++;
 		if (nl == NULL) {
-			set_err(err, errlen, "line %u: no newline", lineno);
+			kp_set_err(err, errlen, "line %u: no newline", lineno);
 			goto malformed;
 		}
 		llen = (size_t)(nl - line);
 		pos += llen + 1;
 		if (memchr(line, '\0', llen) != NULL) {
-			set_err(err, errlen, "line %u: NUL byte", lineno);
+			kp_set_err(err, errlen, "line %u: NUL byte", lineno);
 			goto malformed;
 		}
 		nlen = profile_line_name_len(line, llen);
 		if (nlen == 0) {
-			set_err(err, errlen, "line %u: not \"<name> (<mode>)\"",
+			kp_set_err(err, errlen, "line %u: not \"<name> (<mode>)\"",
 			    lineno);
 			goto malformed;
 		}
 		if (name_set_add(out, line, nlen) != 0) {
-			set_err(err, errlen, "out of memory");
+			kp_set_err(err, errlen, "out of memory");
 			kp_name_set_free(out);
 			return KP_PROFILES_IO_ERROR;
 		}
@@ -316,21 +301,21 @@ kp_kernel_open(struct kp_kernel *k, const char *apparmorfs,
 	k->kif = NULL;
 	n = snprintf(k->apparmorfs, sizeof(k->apparmorfs), "%s", apparmorfs);
 	if (n < 0 || (size_t)n >= sizeof(k->apparmorfs)) {
-		set_err(err, errlen, "apparmorfs path too long");
+		kp_set_err(err, errlen, "apparmorfs path too long");
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	if (features_path == NULL) {
 		if (kp_kernel_default_features(apparmorfs, k->features_source,
 		    sizeof(k->features_source)) != 0) {
-			set_err(err, errlen, "features path too long");
+			kp_set_err(err, errlen, "features path too long");
 			return -1;
 		}
 	} else {
 		n = snprintf(k->features_source, sizeof(k->features_source),
 		    "%s", features_path);
 		if (n < 0 || (size_t)n >= sizeof(k->features_source)) {
-			set_err(err, errlen, "features path too long");
+			kp_set_err(err, errlen, "features path too long");
 			errno = ENAMETOOLONG;
 			return -1;
 		}
@@ -338,19 +323,19 @@ kp_kernel_open(struct kp_kernel *k, const char *apparmorfs,
 	k->dirfd = open(apparmorfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (k->dirfd < 0) {
 		saved = errno;
-		set_err(err, errlen, "cannot open %s: %s", apparmorfs,
+		kp_set_err(err, errlen, "cannot open %s: %s", apparmorfs,
 		    strerror(saved));
 		errno = saved;
 		return -1;
 	}
 	if (aa_features_new(&features, AT_FDCWD, k->features_source) != 0) {
 		saved = errno;
-		set_err(err, errlen, "cannot read AppArmor features from %s: %s",
+		kp_set_err(err, errlen, "cannot read AppArmor features from %s: %s",
 		    k->features_source, strerror(saved));
 		goto fail;
 	}
 	if (!aa_features_supports(features, SET_LOAD)) {
-		set_err(err, errlen,
+		kp_set_err(err, errlen,
 		    "the features in %s lack " SET_LOAD
 		    " (the kernel or the features file is too old)",
 		    k->features_source);
@@ -360,7 +345,7 @@ kp_kernel_open(struct kp_kernel *k, const char *apparmorfs,
 	}
 	if (aa_kernel_interface_new(&kif, features, apparmorfs) != 0) {
 		saved = errno;
-		set_err(err, errlen, "cannot use the AppArmor interface at %s: %s",
+		kp_set_err(err, errlen, "cannot use the AppArmor interface at %s: %s",
 		    apparmorfs, strerror(saved));
 		aa_features_unref(features);
 		goto fail;
@@ -389,7 +374,7 @@ kp_kernel_read_profiles(const struct kp_kernel *k, struct kp_name_set *out,
 	out->capacity = 0;
 	fd = kp_open_regular(k->dirfd, PROFILES_FILE);
 	if (fd < 0) {
-		set_err(err, errlen, "cannot open %s/" PROFILES_FILE ": %s",
+		kp_set_err(err, errlen, "cannot open %s/" PROFILES_FILE ": %s",
 		    k->apparmorfs, strerror(errno));
 		return KP_PROFILES_IO_ERROR;
 	}
@@ -397,11 +382,11 @@ kp_kernel_read_profiles(const struct kp_kernel *k, struct kp_name_set *out,
 		saved = errno;
 		close(fd);
 		if (saved == E2BIG) {
-			set_err(err, errlen, "larger than %d bytes",
+			kp_set_err(err, errlen, "larger than %d bytes",
 			    KP_PROFILES_READ_MAX);
 			return KP_PROFILES_TOO_LARGE;
 		}
-		set_err(err, errlen, "cannot read %s/" PROFILES_FILE ": %s",
+		kp_set_err(err, errlen, "cannot read %s/" PROFILES_FILE ": %s",
 		    k->apparmorfs, strerror(saved));
 		return KP_PROFILES_IO_ERROR;
 	}

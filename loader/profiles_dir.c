@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,22 +12,8 @@
 
 #include "common/log.h"
 #include "common/validator.h"
+#include "common/errbuf.h"
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool
 writable_by_others(mode_t mode)
@@ -54,7 +39,7 @@ check_ancestors(const char *canon, dev_t dev, ino_t ino, char *err,
 	size_t shown_len = 0;
 
 	if (strlen(canon) >= sizeof(copy)) {
-		set_err(err, errlen, "profiles directory path too long");
+		kp_set_err(err, errlen, "profiles directory path too long");
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -63,7 +48,7 @@ check_ancestors(const char *canon, dev_t dev, ino_t ino, char *err,
 
 	cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cur < 0) {
-		set_err(err, errlen, "cannot open /: %s", strerror(errno));
+		kp_set_err(err, errlen, "cannot open /: %s", strerror(errno));
 		return -1;
 	}
 	for (comp = strtok_r(copy, "/", &save); ; comp = strtok_r(NULL, "/", &save)) {
@@ -71,7 +56,7 @@ check_ancestors(const char *canon, dev_t dev, ino_t ino, char *err,
 
 		if (fstat(cur, &st) != 0) {
 			saved = errno;
-			set_err(err, errlen, "cannot stat %s: %s", name,
+			kp_set_err(err, errlen, "cannot stat %s: %s", name,
 			    strerror(saved));
 			goto fail;
 		}
@@ -79,14 +64,14 @@ check_ancestors(const char *canon, dev_t dev, ino_t ino, char *err,
 			break;
 		/* cur is an ancestor of the profiles directory. */
 		if (st.st_uid != 0) {
-			set_err(err, errlen,
+			kp_set_err(err, errlen,
 			    "profiles directory %s: ancestor %s is owned by uid %u, not root",
 			    canon, name, (unsigned)st.st_uid);
 			saved = EPERM;
 			goto fail;
 		}
 		if (writable_by_others(st.st_mode) && !(st.st_mode & S_ISVTX)) {
-			set_err(err, errlen,
+			kp_set_err(err, errlen,
 			    "profiles directory %s: ancestor %s is writable by group or others (mode %04o)",
 			    canon, name, (unsigned)(st.st_mode & 07777));
 			saved = EPERM;
@@ -103,7 +88,7 @@ check_ancestors(const char *canon, dev_t dev, ino_t ino, char *err,
 				shown_len += (size_t)n;
 			if (next < 0) {
 				saved = errno;
-				set_err(err, errlen,
+				kp_set_err(err, errlen,
 				    "profiles directory %s: cannot open %s: %s",
 				    canon, shown, strerror(saved));
 				goto fail;
@@ -114,7 +99,7 @@ check_ancestors(const char *canon, dev_t dev, ino_t ino, char *err,
 	}
 	close(cur);
 	if (st.st_dev != dev || st.st_ino != ino) {
-		set_err(err, errlen,
+		kp_set_err(err, errlen,
 		    "profiles directory %s changed while it was being opened",
 		    canon);
 		errno = EAGAIN;
@@ -145,7 +130,7 @@ kp_pdir_open(struct kp_pdir *pd, const char *path, bool create, char *err,
 	pd->fd = -1;
 	pd->path[0] = '\0';
 	if (path[0] != '/') {
-		set_err(err, errlen,
+		kp_set_err(err, errlen,
 		    "profiles directory %s: not an absolute path", path);
 		errno = EINVAL;
 		return -1;
@@ -154,7 +139,7 @@ kp_pdir_open(struct kp_pdir *pd, const char *path, bool create, char *err,
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
 			saved = errno;
-			set_err(err, errlen,
+			kp_set_err(err, errlen,
 			    "profiles directory %s: cannot create: %s", path,
 			    strerror(saved));
 			errno = saved;
@@ -172,32 +157,32 @@ kp_pdir_open(struct kp_pdir *pd, const char *path, bool create, char *err,
 		    S_ISLNK(lst.st_mode))
 			saved = ELOOP;
 		if (saved == ELOOP)
-			set_err(err, errlen,
+			kp_set_err(err, errlen,
 			    "profiles directory %s: is a symlink", path);
 		else if (saved == ENOTDIR)
-			set_err(err, errlen,
+			kp_set_err(err, errlen,
 			    "profiles directory %s: not a directory", path);
 		else
-			set_err(err, errlen, "profiles directory %s: %s", path,
+			kp_set_err(err, errlen, "profiles directory %s: %s", path,
 			    strerror(saved));
 		errno = saved;
 		return -1;
 	}
 	if (fstat(fd, &st) != 0) {
 		saved = errno;
-		set_err(err, errlen, "profiles directory %s: %s", path,
+		kp_set_err(err, errlen, "profiles directory %s: %s", path,
 		    strerror(saved));
 		goto fail;
 	}
 	if (st.st_uid != 0) {
-		set_err(err, errlen,
+		kp_set_err(err, errlen,
 		    "profiles directory %s: owned by uid %u, not root", path,
 		    (unsigned)st.st_uid);
 		saved = EPERM;
 		goto fail;
 	}
 	if (writable_by_others(st.st_mode)) {
-		set_err(err, errlen,
+		kp_set_err(err, errlen,
 		    "profiles directory %s: writable by group or others (mode %04o)",
 		    path, (unsigned)(st.st_mode & 07777));
 		saved = EPERM;
@@ -205,7 +190,7 @@ kp_pdir_open(struct kp_pdir *pd, const char *path, bool create, char *err,
 	}
 	if (realpath(path, pd->path) == NULL) {
 		saved = errno;
-		set_err(err, errlen, "profiles directory %s: %s", path,
+		kp_set_err(err, errlen, "profiles directory %s: %s", path,
 		    strerror(saved));
 		goto fail;
 	}
@@ -330,21 +315,21 @@ kp_pdir_check_distinct(const struct kp_pdir *pd, const char *configmap_path,
 		int saved = errno;
 
 		if (saved != ENOENT && saved != ENOTDIR) {
-			set_err(err, errlen, "ConfigMap directory %s: %s",
+			kp_set_err(err, errlen, "ConfigMap directory %s: %s",
 			    configmap_path, strerror(saved));
 			errno = saved;
 			return -1;
 		}
 		if (normalise_path(configmap_path, canon, sizeof(canon)) != 0) {
 			saved = errno;
-			set_err(err, errlen, "ConfigMap directory %s: %s",
+			kp_set_err(err, errlen, "ConfigMap directory %s: %s",
 			    configmap_path, strerror(saved));
 			errno = saved;
 			return -1;
 		}
 	} else {
 		if (st.st_dev == pd->dev && st.st_ino == pd->ino) {
-			set_err(err, errlen,
+			kp_set_err(err, errlen,
 			    "the profiles directory %s is the ConfigMap directory %s",
 			    pd->path, configmap_path);
 			errno = EEXIST;
@@ -353,20 +338,20 @@ kp_pdir_check_distinct(const struct kp_pdir *pd, const char *configmap_path,
 		if (realpath(configmap_path, canon) == NULL) {
 			int saved = errno;
 
-			set_err(err, errlen, "ConfigMap directory %s: %s",
+			kp_set_err(err, errlen, "ConfigMap directory %s: %s",
 			    configmap_path, strerror(saved));
 			errno = saved;
 			return -1;
 		}
 		if (ancestor_is(pd->path, st.st_dev, st.st_ino)) {
-			set_err(err, errlen,
+			kp_set_err(err, errlen,
 			    "the ConfigMap directory %s contains the profiles directory %s",
 			    configmap_path, pd->path);
 			errno = EEXIST;
 			return -1;
 		}
 		if (ancestor_is(canon, pd->dev, pd->ino)) {
-			set_err(err, errlen,
+			kp_set_err(err, errlen,
 			    "the profiles directory %s contains the ConfigMap directory %s",
 			    pd->path, configmap_path);
 			errno = EEXIST;
@@ -374,21 +359,21 @@ kp_pdir_check_distinct(const struct kp_pdir *pd, const char *configmap_path,
 		}
 	}
 	if (strcmp(canon, pd->path) == 0) {
-		set_err(err, errlen,
+		kp_set_err(err, errlen,
 		    "the profiles directory %s is the ConfigMap directory %s",
 		    pd->path, configmap_path);
 		errno = EEXIST;
 		return -1;
 	}
 	if (path_contains(canon, pd->path)) {
-		set_err(err, errlen,
+		kp_set_err(err, errlen,
 		    "the ConfigMap directory %s contains the profiles directory %s",
 		    configmap_path, pd->path);
 		errno = EEXIST;
 		return -1;
 	}
 	if (path_contains(pd->path, canon)) {
-		set_err(err, errlen,
+		kp_set_err(err, errlen,
 		    "the profiles directory %s contains the ConfigMap directory %s",
 		    pd->path, configmap_path);
 		errno = EEXIST;

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "common/validator.h"
 #include "loader/fsutil.h"
+#include "common/errbuf.h"
 
 #define BOOT_ID_FILE      "sys/kernel/random/boot_id"
 #define BOOT_ID_READ_MAX  64
@@ -26,21 +26,6 @@ _Static_assert(sizeof("failed") + KP_KEY_MAX_LEN + 1 + KP_SHA256_HEX_LEN + 1 +
     KP_PARSER_VERSION_MAX + 1 + 7 + 1 + INT64_DIGITS_MAX + 1 <=
     KP_STATE_LINE_MAX, "failed record fits a line");
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void
 kp_state_init(struct kp_state *st)
@@ -251,12 +236,12 @@ kp_state_parse(const char *buf, size_t len, struct kp_state *st, char *err,
 
 	kp_state_free(st);
 	if (len > KP_STATE_MAX_BYTES) {
-		set_err(err, errlen, "larger than %zu bytes",
+		kp_set_err(err, errlen, "larger than %zu bytes",
 		    (size_t)KP_STATE_MAX_BYTES);
 		return KP_STATE_CORRUPT;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
-		set_err(err, errlen, "contains a NUL byte");
+		kp_set_err(err, errlen, "contains a NUL byte");
 		return KP_STATE_CORRUPT;
 	}
 	while (pos < len) {
@@ -266,13 +251,13 @@ kp_state_parse(const char *buf, size_t len, struct kp_state *st, char *err,
 
 		lineno++;
 		if (nl == NULL) {
-			set_err(err, errlen, "line %u: truncated (no newline)",
+			kp_set_err(err, errlen, "line %u: truncated (no newline)",
 			    lineno);
 			goto corrupt;
 		}
 		llen = (size_t)(nl - (buf + pos));
 		if (llen > KP_STATE_LINE_MAX) {
-			set_err(err, errlen, "line %u: too long", lineno);
+			kp_set_err(err, errlen, "line %u: too long", lineno);
 			goto corrupt;
 		}
 		memcpy(line, buf + pos, llen);
@@ -280,14 +265,14 @@ kp_state_parse(const char *buf, size_t len, struct kp_state *st, char *err,
 		pos += llen + 1;
 		if (lineno == 1) {
 			if (strcmp(line, KP_STATE_HEADER) != 0) {
-				set_err(err, errlen,
+				kp_set_err(err, errlen,
 				    "line 1: not a \"" KP_STATE_HEADER "\" header");
 				goto corrupt;
 			}
 			continue;
 		}
 		if (nrecs == RECORDS_MAX) {
-			set_err(err, errlen, "line %u: too many records", lineno);
+			kp_set_err(err, errlen, "line %u: too many records", lineno);
 			goto corrupt;
 		}
 		if (nrecs == cap) {
@@ -295,7 +280,7 @@ kp_state_parse(const char *buf, size_t len, struct kp_state *st, char *err,
 			struct record *n = reallocarray(recs, ncap, sizeof(*n));
 
 			if (n == NULL) {
-				set_err(err, errlen, "out of memory");
+				kp_set_err(err, errlen, "out of memory");
 				free(recs);
 				return KP_STATE_IO_ERROR;
 			}
@@ -304,13 +289,13 @@ kp_state_parse(const char *buf, size_t len, struct kp_state *st, char *err,
 		}
 		why = parse_record(line, &recs[nrecs]);
 		if (why != NULL) {
-			set_err(err, errlen, "line %u: %s", lineno, why);
+			kp_set_err(err, errlen, "line %u: %s", lineno, why);
 			goto corrupt;
 		}
 		recs[nrecs++].line = lineno;
 	}
 	if (lineno == 0) {
-		set_err(err, errlen, "empty (no header)");
+		kp_set_err(err, errlen, "empty (no header)");
 		goto corrupt;
 	}
 	if (nrecs > 0)
@@ -319,7 +304,7 @@ kp_state_parse(const char *buf, size_t len, struct kp_state *st, char *err,
 	/* Merge the records of each key; one of each kind at most. */
 	st->entries = calloc(nrecs > 0 ? nrecs : 1, sizeof(st->entries[0]));
 	if (st->entries == NULL) {
-		set_err(err, errlen, "out of memory");
+		kp_set_err(err, errlen, "out of memory");
 		free(recs);
 		return KP_STATE_IO_ERROR;
 	}
@@ -332,7 +317,7 @@ kp_state_parse(const char *buf, size_t len, struct kp_state *st, char *err,
 			cur = &st->entries[st->count - 1];
 			if ((recs[i].e.loaded.present && cur->loaded.present) ||
 			    (recs[i].e.failed.present && cur->failed.present)) {
-				set_err(err, errlen, "line %u: duplicate record",
+				kp_set_err(err, errlen, "line %u: duplicate record",
 				    recs[i].line);
 				goto corrupt_merged;
 			}
@@ -343,7 +328,7 @@ kp_state_parse(const char *buf, size_t len, struct kp_state *st, char *err,
 			continue;
 		}
 		if (st->count == (size_t)KP_STATE_KEYS_MAX) {
-			set_err(err, errlen, "more than %d keys",
+			kp_set_err(err, errlen, "more than %d keys",
 			    KP_STATE_KEYS_MAX);
 			goto corrupt_merged;
 		}
@@ -374,14 +359,14 @@ kp_state_load(int dirfd, struct kp_state *st, char *err, size_t errlen)
 		if (saved == ENOENT)
 			return KP_STATE_MISSING;
 		if (saved == ELOOP) {
-			set_err(err, errlen, "is a symlink");
+			kp_set_err(err, errlen, "is a symlink");
 			return KP_STATE_CORRUPT;
 		}
 		if (saved == EINVAL) {
-			set_err(err, errlen, "not a regular file");
+			kp_set_err(err, errlen, "not a regular file");
 			return KP_STATE_CORRUPT;
 		}
-		set_err(err, errlen, "cannot open: %s", strerror(saved));
+		kp_set_err(err, errlen, "cannot open: %s", strerror(saved));
 		errno = saved;
 		return KP_STATE_IO_ERROR;
 	}
@@ -390,11 +375,11 @@ kp_state_load(int dirfd, struct kp_state *st, char *err, size_t errlen)
 
 		close(fd);
 		if (saved == E2BIG) {
-			set_err(err, errlen, "larger than %zu bytes",
+			kp_set_err(err, errlen, "larger than %zu bytes",
 			    (size_t)KP_STATE_MAX_BYTES);
 			return KP_STATE_CORRUPT;
 		}
-		set_err(err, errlen, "cannot read: %s", strerror(saved));
+		kp_set_err(err, errlen, "cannot read: %s", strerror(saved));
 		errno = saved;
 		return KP_STATE_IO_ERROR;
 	}
