@@ -12,7 +12,6 @@
 #include <sys/mman.h>
 
 #include "seccomp/sandbox.h"
-#include "seccomp/sanitizer.h"
 
 static const struct kp_syscall_rule loader_rules[] = {
 	/* Files in the profiles directory: temporaries, renames, the state
@@ -87,9 +86,6 @@ static const struct kp_syscall_rule loader_rules[] = {
 	ALLOW("rt_sigreturn"),
 	ALLOW("exit_group"),
 	ALLOW("exit"),
-
-	/* Sanitizer builds only: ASan's noreturn hook (seccomp/sanitizer.h). */
-	KP_SANITIZER_RULES
 };
 
 const struct kp_seccomp_policy kp_loader_policy = {

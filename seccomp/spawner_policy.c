@@ -10,7 +10,6 @@
  * but our own children (pidfd_send_signal on pidfds we opened).
  */
 #include "seccomp/sandbox.h"
-#include "seccomp/sanitizer.h"
 
 static const struct kp_syscall_rule spawner_rules[] = {
 	/* Requests from the loader. */
@@ -96,9 +95,6 @@ static const struct kp_syscall_rule spawner_rules[] = {
 	ALLOW("sched_getaffinity"),
 	ALLOW("exit_group"),
 	ALLOW("exit"),
-
-	/* Sanitizer builds only: ASan's noreturn hook (seccomp/sanitizer.h). */
-	KP_SANITIZER_RULES
 };
 
 const struct kp_seccomp_policy kp_spawner_policy = {

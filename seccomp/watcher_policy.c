@@ -14,7 +14,6 @@
 #include <sys/socket.h>
 
 #include "seccomp/sandbox.h"
-#include "seccomp/sanitizer.h"
 
 /* The loader's socket and the log. */
 #define WATCHER_SOCK_FD 3
@@ -109,9 +108,6 @@ static const struct kp_syscall_rule watcher_rules[] = {
 	ALLOW("rt_sigprocmask"),
 	ALLOW("exit_group"),
 	ALLOW("exit"),
-
-	/* Sanitizer builds only: ASan's noreturn hook (seccomp/sanitizer.h). */
-	KP_SANITIZER_RULES
 };
 
 const struct kp_seccomp_policy kp_watcher_policy = {

@@ -3,8 +3,6 @@
 
 #include <stdio.h>
 
-#include "common/rlimits.h"
-
 const struct kp_seccomp_policy *const golden_policies[GOLDEN_NPOLICIES] = {
 	&kp_watcher_policy,
 	&kp_loader_policy,
@@ -20,10 +18,4 @@ golden_path(char *buf, size_t len, const char *dir, const char *process)
 		return -1;
 	int n = snprintf(buf, len, "%s/%s.%s.pfc", dir, process, arch);
 	return n > 0 && (size_t)n < len ? 0 : -1;
-}
-
-bool
-golden_sanitizer_build(void)
-{
-	return kp_built_with_asan() != 0;
 }

@@ -8,7 +8,6 @@
 #ifndef KP_TEST_SECCOMP_GOLDEN_H
 #define KP_TEST_SECCOMP_GOLDEN_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "seccomp/sandbox.h"
@@ -19,9 +18,5 @@ extern const struct kp_seccomp_policy *const golden_policies[GOLDEN_NPOLICIES];
 /* dir/<process>.<arch>.pfc into buf.  Returns 0, or -1 when the path does
  * not fit or the architecture is not supported. */
 int golden_path(char *buf, size_t len, const char *dir, const char *process);
-
-/* True in an AddressSanitizer build: its tables carry extra rules, so the
- * golden files (production filters) do not apply. */
-bool golden_sanitizer_build(void);
 
 #endif /* KP_TEST_SECCOMP_GOLDEN_H */
