@@ -99,6 +99,10 @@ kp_monitor_send_result(void *arg, const struct kp_result *r)
 		.reason = r->reason[0] != '\0' ? r->reason : NULL,
 		.message = r->message[0] != '\0' ? r->message : NULL,
 		.generation = mon->sync_generation,
+		.has_duration = r->has_duration,
+		.duration_ms = r->duration_ms,
+		.parser_version = r->op == KAPPARMOR__RESULT__OP__SYNC ?
+		    mon->loader->parser_version : NULL,
 	};
 
 	if (mon->send_failed)

@@ -30,6 +30,23 @@ realtime_s(void)
 	return (int64_t)time(NULL);
 }
 
+/* The Result that follows a parser run carries its time. */
+static void
+take_duration(struct kp_loader *L, struct kp_result *r)
+{
+	r->has_duration = L->parser_ran;
+	r->duration_ms = L->parser_ms;
+	L->parser_ran = false;
+}
+
+static void
+note_parser_run(struct kp_loader *L, double elapsed_s)
+{
+	L->parser_ran = true;
+	L->parser_ms = elapsed_s <= 0 ? 0 : elapsed_s >= 4e6 ? 4000000000u :
+	    (uint32_t)(elapsed_s * 1000 + 0.5);
+}
+
 __attribute__((format(printf, 5, 6)))
 static void
 emit(struct kp_loader *L, Kapparmor__Result__Op op, const char *key,
@@ -45,6 +62,7 @@ emit(struct kp_loader *L, Kapparmor__Result__Op op, const char *key,
 	va_start(ap, fmt);
 	vsnprintf(r.message, sizeof(r.message), fmt, ap);
 	va_end(ap);
+	take_duration(L, &r);
 	if (L->sink != NULL)
 		L->sink(L->sink_arg, &r);
 }
@@ -66,6 +84,7 @@ emit_reason(struct kp_loader *L, Kapparmor__Result__Op op, const char *key,
 		    d->message);
 	else if (d != NULL)
 		snprintf(r.message, sizeof(r.message), "%s", d->message);
+	take_duration(L, &r);
 	if (L->sink != NULL)
 		L->sink(L->sink_arg, &r);
 }
@@ -354,6 +373,7 @@ load_content(struct kp_loader *L, const char *key, const uint8_t *content,
 		L->stopping = true;
 		return;
 	}
+	note_parser_run(L, elapsed);
 	if (o != KP_PARSER_OK) {
 		kp_pdir_abort(&L->pdir, &tmp);
 		(void)kp_state_set_failed(&L->state, key, sha, L->parser_version,

@@ -31,6 +31,8 @@ struct kp_result {
 	char key[KP_KEY_MAX_LEN + 1];
 	char reason[64];
 	char message[2 * KP_MESSAGE_MAX_LEN]; /* "line N: " + a diagnostic */
+	bool has_duration;                    /* the parser ran for it: */
+	uint32_t duration_ms;                 /* for the watcher's metric */
 };
 
 /* Where results go: the watcher's socket in the daemon, a list in tests. */
@@ -62,6 +64,9 @@ struct kp_loader {
 	unsigned failures;          /* rejected or failed operations (--once) */
 	unsigned parser_runs;       /* for tests and the closing numbers */
 	bool stopping;              /* a parser run was abandoned for SIGTERM */
+	/* The last parser run's time, for the next Result (then cleared). */
+	bool parser_ran;
+	uint32_t parser_ms;
 	/* The kernel's profile list, read at most once per request. */
 	struct kp_name_set kernel_names;
 	bool kernel_names_valid;

@@ -369,6 +369,19 @@ check_result(const Kapparmor__Result *m, struct kp_proto_error *err)
 	if (m->reason != NULL)
 		TRY(check_ident("Result", "reason", m->reason, '-',
 		    KP_PROTO_REASON_MAX, err));
+	if (m->has_duration_ms && m->op != KAPPARMOR__RESULT__OP__APPLY)
+		return kp_proto_fail(err, KP_PROTO_BAD_VALUE,
+		    "Result.duration_ms: only allowed with op apply");
+	if (m->has_duration_ms && m->duration_ms > KP_PROTO_DURATION_MAX_MS)
+		return kp_proto_fail(err, KP_PROTO_BAD_VALUE,
+		    "Result.duration_ms: above %u", KP_PROTO_DURATION_MAX_MS);
+	if (m->parser_version != NULL) {
+		if (m->op != KAPPARMOR__RESULT__OP__SYNC)
+			return kp_proto_fail(err, KP_PROTO_BAD_VALUE,
+			    "Result.parser_version: only allowed with op sync");
+		TRY(check_text("Result", "parser_version", m->parser_version,
+		    false, KP_PROTO_PARSER_VERSION_MAX, err));
+	}
 	return check_text("Result", "message", m->message, false,
 	    KP_PROTO_TEXT_MAX, err);
 }
@@ -723,9 +736,19 @@ kp_msg_send_result(int fd, const struct kp_msg_result *r,
 	if (r->message != NULL)
 		res.message = kp_msg_text_copy(message, sizeof(message),
 		    r->message);
+	char version[KP_PROTO_PARSER_VERSION_MAX + 1] = "";
+
 	if (r->op == KAPPARMOR__RESULT__OP__SYNC) {
 		res.has_generation = 1;
 		res.generation = r->generation;
+		if (r->parser_version != NULL)
+			res.parser_version = kp_msg_text_copy(version,
+			    sizeof(version), r->parser_version);
+	}
+	if (r->op == KAPPARMOR__RESULT__OP__APPLY && r->has_duration) {
+		res.has_duration_ms = 1;
+		res.duration_ms = r->duration_ms > KP_PROTO_DURATION_MAX_MS ?
+		    KP_PROTO_DURATION_MAX_MS : r->duration_ms;
 	}
 	env.body_case = KAPPARMOR__ENVELOPE__BODY_RESULT;
 	env.result = &res;

@@ -139,7 +139,9 @@ enum kp_proto_status kp_msg_send_heartbeat_ack(int fd, uint64_t seq,
 
 /* A Result.  key is NULL for op SYNC; generation is used only for SYNC.
  * reason and message may be NULL.  message is cleaned like
- * kp_msg_text_copy() first, so parser output can be passed as it is. */
+ * kp_msg_text_copy() first, so parser output can be passed as it is.
+ * duration_ms (when has_duration) is sent only with APPLY, parser_version
+ * (may be NULL, cleaned like message) only with SYNC. */
 struct kp_msg_result {
 	Kapparmor__Result__Op op;
 	const char *key;
@@ -147,6 +149,9 @@ struct kp_msg_result {
 	const char *reason;
 	const char *message;
 	uint64_t generation;
+	bool has_duration;
+	uint32_t duration_ms;
+	const char *parser_version;
 };
 enum kp_proto_status kp_msg_send_result(int fd,
     const struct kp_msg_result *result, struct kp_proto_error *err);

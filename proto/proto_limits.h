@@ -11,7 +11,7 @@
 
 /* Bumped whenever a message or field is added: unknown fields are a
  * protocol violation, so both ends must speak exactly the same version. */
-#define KP_PROTOCOL_VERSION            1
+#define KP_PROTOCOL_VERSION            2
 
 /* Keys in one SyncKeys message, and in one whole sync (SyncEnd.total_keys).
  * 256 keys of KP_KEY_MAX_LEN encode to about 18 KiB: well under a frame. */
@@ -30,6 +30,10 @@
 #define KP_PROTO_LOG_KEY_MAX           255
 /* Hello.software_version. */
 #define KP_PROTO_SOFTWARE_VERSION_MAX  64
+/* Result.duration_ms: the loader kills the parser after at most 600 s. */
+#define KP_PROTO_DURATION_MAX_MS       (3600u * 1000u)
+/* Result.parser_version. */
+#define KP_PROTO_PARSER_VERSION_MAX    64
 /* Apply.sha256. */
 #define KP_PROTO_SHA256_LEN            32
 

@@ -292,7 +292,14 @@ kp_pass_on_result(struct kp_watcher_ctx *w, const Kapparmor__Result *r)
 	struct kp_pass *p = &w->pass;
 	const char *key = r->key != NULL ? r->key : "";
 
+	if (r->has_duration_ms)
+		kp_histogram_observe(&w->metrics.parser,
+		    (double)r->duration_ms / 1000.0);
 	if (r->op == KAPPARMOR__RESULT__OP__SYNC) {
+		if (r->parser_version != NULL)
+			snprintf(w->metrics.parser_version,
+			    sizeof(w->metrics.parser_version), "%s",
+			    r->parser_version);
 		if (p->waiting && p->waiting_op == KAPPARMOR__RESULT__OP__SYNC &&
 		    r->has_generation && r->generation == p->generation) {
 			p->waiting = false;

@@ -165,11 +165,15 @@ class ObservabilityTest(daemonlib.DaemonTestCase):
         self.assertEqual(metric(s, "kapparmor_profiles_desired"), 4)
         self.assertEqual(metric(s, "kapparmor_removals_deferred_in_use"), 0)
         self.assertEqual(metric(s, "kapparmor_sync_duration_seconds_count"), 1)
+        # One parser run per load, timed by the loader (Result.duration_ms).
+        self.assertEqual(metric(s, "kapparmor_parser_duration_seconds_count"), 3)
+        self.assertGreater(metric(s, "kapparmor_parser_duration_seconds_sum"), 0)
         last = metric(s, "kapparmor_last_successful_sync_timestamp_seconds")
         self.assertLess(abs(last - time.time()), 60)
         info = [dict(k[1]) for k in s if k[0] == "kapparmor_build_info"]
         self.assertEqual(len(info), 1)
         self.assertEqual(set(info[0]), {"version", "parser_version"})
+        self.assertRegex(info[0]["parser_version"], r"^\d+\.\d+\.\d+")
 
         status, ctype, body = self.get("/status")
         self.assertEqual((status, ctype), (200, "application/json"))

@@ -447,19 +447,19 @@ Test(rules, hello_version_and_role)
 	pbw_uint(&inner, 2, 1);
 	cr_assert_eq(decode_body(1), KP_PROTO_BAD_VALUE);
 
-	/* Version 2 decodes (so that it can be logged) and then fails the
-	 * Hello check, which the loader treats as fatal. */
+	/* The next version decodes (so that it can be logged) and then fails
+	 * the Hello check, which the loader treats as fatal. */
 	inner.len = 0;
-	pbw_uint(&inner, 1, 2);
+	pbw_uint(&inner, 1, KP_PROTOCOL_VERSION + 1);
 	pbw_uint(&inner, 2, KAPPARMOR__HELLO__ROLE__WATCHER);
 	cr_assert_eq(decode_body(1), KP_PROTO_OK);
 	cr_assert_eq(kp_msg_check_hello(m.env->hello,
 	    KAPPARMOR__HELLO__ROLE__WATCHER, &err), KP_PROTO_VERSION_MISMATCH);
 	cr_assert(kp_proto_status_is_violation(err.status));
-	cr_assert_str_eq(err.detail, "peer speaks protocol version 2, this is 1");
+	cr_assert_str_eq(err.detail, "peer speaks protocol version 3, this is 2");
 
 	inner.len = 0;
-	pbw_uint(&inner, 1, 1);
+	pbw_uint(&inner, 1, KP_PROTOCOL_VERSION);
 	pbw_uint(&inner, 2, KAPPARMOR__HELLO__ROLE__LOADER);
 	cr_assert_eq(decode_body(1), KP_PROTO_OK);
 	cr_assert_eq(kp_msg_check_hello(m.env->hello,
