@@ -30,6 +30,10 @@
 /* A child that blocks in a permitted call is stopped by SIGALRM. */
 #define CONFINE_ALARM_S     20
 
+/* Enough names that sorting them takes glibc's qsort past its 1 KiB
+ * on-stack buffer. */
+#define CONFINE_MANY_KEYS   500
+
 /* The one key of the ConfigMap lookalike. */
 #define CONFINE_PROFILE_A   "profile custom.a {\n  /usr/** r,\n}\n"
 

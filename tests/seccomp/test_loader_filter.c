@@ -306,6 +306,30 @@ event_loop(void)
 	return 0;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The kernel's profile list and the key sets are sorted with qsort, which
+ * asks sysinfo for the memory size before sorting more than 1 KiB. */
+static long
+sort_many_names(void)
+{
+	static char names[CONFINE_MANY_KEYS][32];
+	static char *ptrs[CONFINE_MANY_KEYS];
+
+	for (int i = 0; i < CONFINE_MANY_KEYS; i++) {
+		snprintf(names[i], sizeof(names[i]), "profile%04d",
+		    CONFINE_MANY_KEYS - 1 - i);
+		ptrs[i] = names[i];
+	}
+	qsort(ptrs, CONFINE_MANY_KEYS, sizeof(ptrs[0]), cmp_str);
+	CONFINE_CHECK(strcmp(ptrs[0], "profile0000") == 0);
+	return 0;
+}
+
 static long
 memory(void)
 {
@@ -343,6 +367,11 @@ Test(loader_filter, control_socket)
 Test(loader_filter, control_event_loop)
 {
 	expect_allowed(POLICY, event_loop, "poll, timers, reaping and the log");
+}
+
+Test(loader_filter, control_sort_many_names)
+{
+	expect_allowed(POLICY, sort_many_names, "sorting a long profile list");
 }
 
 Test(loader_filter, control_memory)

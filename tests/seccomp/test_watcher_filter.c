@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -290,6 +291,26 @@ read_configmap(void)
 	return 0;
 }
 
+/* A large snapshot sorted by key: glibc's qsort sorts more than 1 KiB
+ * through a buffer whose size it weighs against the physical memory
+ * (sysinfo) - the first time only, so this child must be the first. */
+static long
+sort_many_keys(void)
+{
+	struct kp_entry_set set = { 0 };
+	char key[32];
+
+	for (int i = CONFINE_MANY_KEYS - 1; i >= 0; i--) {
+		snprintf(key, sizeof(key), "custom.k%04d", i);
+		CONFINE_CHECK(kp_entry_set_add(&set, key, strlen(key)) != NULL);
+	}
+	kp_entry_set_sort(&set);
+	CONFINE_CHECK(set.count == CONFINE_MANY_KEYS);
+	CONFINE_CHECK(strcmp(set.entries[0].key, "custom.k0000") == 0);
+	kp_entry_set_free(&set);
+	return 0;
+}
+
 /* The log: stderr, through the raw calls and kp_log (both formats). */
 static long
 log_to_stderr(void)
@@ -401,6 +422,11 @@ Test(watcher_filter, control_read_configmap)
 {
 	expect_allowed(POLICY, read_configmap,
 	    "reading and validating a mounted ConfigMap");
+}
+
+Test(watcher_filter, control_sort_many_keys)
+{
+	expect_allowed(POLICY, sort_many_keys, "sorting a snapshot of many keys");
 }
 
 Test(watcher_filter, control_log)
