@@ -22,6 +22,7 @@ sys.dont_write_bytecode = True
 import ctypes  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
+import time  # noqa: E402
 import unittest  # noqa: E402
 
 import test_confinement_common as cc  # noqa: E402
@@ -34,6 +35,11 @@ A2 = profile("custom.a", ("/usr/** r,", "/opt/** r,"))
 # Accepted by rules 1-6 under --policy permissive (a warning), refused by
 # apparmor_parser: two exec transitions for one path.
 PARSER_REJECTS = profile("custom.conflict", ("/usr/bin/foo ix,", "/usr/bin/foo px,"))
+# Keys, or profiles in the kernel, whose sorted list of pointers is over the
+# 1 KiB that glibc's qsort sorts on the stack.
+MANY = 300
+# HEARTBEAT_INTERVAL_MS in watcher/main.c.
+HEARTBEAT_S = 5
 # Refused by the validator (a second profile in one key).
 VALIDATOR_REJECTS = profile("custom.bad") + "profile custom.zz-extra {\n}\n"
 
@@ -178,6 +184,7 @@ class CodePaths(cc.ConfinementCase):
     def test_resync_reloads_what_the_kernel_lost(self):
         self.make_env()
         self.cm.write({"custom.a": A, "custom.b": B})
+        started = cc.now()
         d = self.start_loader(poll=1)
         d.wait_event("profile_loaded", "custom.a")
         d.wait_event("profile_loaded", "custom.b")
@@ -193,6 +200,10 @@ class CodePaths(cc.ConfinementCase):
                              {"custom.a": "enforce", "custom.b": "enforce"},
                              timeout=10, what=f"reload {n}")
             self.assert_alive(pids, f"after resync {n}")
+        # Past the watcher's first heartbeat (every 5 s when idle) and the
+        # loader's answer.
+        time.sleep(max(0.0, started + HEARTBEAT_S + 1 - cc.now()))
+        self.assert_alive(pids, "after a heartbeat")
         self.stop(d)
 
     def test_update_and_remove(self):
@@ -303,6 +314,61 @@ class CodePaths(cc.ConfinementCase):
         self.assertEqual(self.fk.names("remove", since=mark), ["custom.a"])
         self.assert_alive(pids, "after a deferred removal")
         self.stop(d)
+
+    def test_many_keys(self):
+        # The watcher sorts its snapshot and the loader the synced key set
+        # with qsort, which consults sysinfo past 1 KiB.
+        self.make_env()
+        keys = {f"custom.k{i:03d}": profile(f"custom.k{i:03d}") for i in range(MANY)}
+        self.cm.write(keys)
+        d = self.start_loader()
+        pids = self.daemon_pids(d)
+        d.wait_event("profile_loaded", f"custom.k{MANY - 1:03d}", timeout=60)
+        self.assertEqual(set(self.fk.profiles()), set(keys))
+        self.assert_alive(pids, f"after {MANY} keys")
+        self.stop(d)
+
+    def test_many_profiles_in_the_kernel(self):
+        # A node with many profiles of its own: the loader reads and sorts
+        # the kernel's whole list.
+        self.make_env()
+        foreign = {f"host.p{i:03d}": "enforce" for i in range(MANY)}
+        self.fk.preload(foreign)
+        self.cm.write({"custom.a": A})
+        d = self.start_loader()
+        pids = self.daemon_pids(d)
+        d.wait_event("profile_loaded", "custom.a")
+        self.assertEqual(self.fk.profiles(), {**foreign, "custom.a": "enforce"})
+        self.assert_alive(pids, f"with {MANY} profiles in the kernel")
+        self.stop(d)
+
+    # BUG (watcher/main.c confine(), seccomp/landlock.c): the watcher's
+    # Landlock rule is bound to the ConfigMap directory it found at start.
+    # When that directory is replaced (a hostPath directory recreated; the
+    # watcher re-arms its inotify watch for exactly this case), it can no
+    # longer open the new one: "configmap_unreadable ... Permission
+    # denied" at every pass, and no change is ever applied again until the
+    # pod restarts.
+    @unittest.expectedFailure
+    def test_configmap_directory_replaced(self):
+        self.make_env()
+        cm = self.configmap("plain", plain=True)
+        cm.set("custom.a", A)
+        self.cm = cm
+        d = self.start_loader(poll=1)
+        d.wait_event("profile_loaded", "custom.a")
+        pids = self.daemon_pids(d)
+        os.rename(cm.dir, cm.dir + ".old")
+        os.mkdir(cm.dir, 0o755)
+        for key, text in (("custom.a", A), ("custom.b", B)):
+            with open(os.path.join(cm.dir, key), "w", encoding="utf-8") as f:
+                f.write(text)
+        d.wait_event("watch_rearmed", process="watcher")
+        try:
+            d.wait_event("profile_loaded", "custom.b", timeout=10)
+        finally:
+            self.assert_alive(pids, "after the directory was replaced")
+            self.stop(d)
 
     def test_sigint(self):
         self.make_env()

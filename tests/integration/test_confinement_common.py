@@ -210,40 +210,12 @@ class ConfinementCase(runner.IntegrationTestCase):
                      fake_proc=None, **kw):
         argv = self.loader_argv(*extra, watcher=watcher,
                                 proc=fake_proc.root if fake_proc else None, **kw)
-        if fake_proc is not None:
-            argv = self._fake_proc_links(argv, fake_proc.root)
         p = self.start(argv, name=name, env={})
         self.watched_pids.add(p.pid)
         d = Daemon(p, watcher or WATCHER)
         if wait_started:
             d.wait_event("started")
-            if fake_proc is not None:
-                # The watcher's child checks its credentials before it
-                # execs: once it runs the watcher, nobody needs the links.
-                d.watcher_pid()
-                self._fake_proc_unlink(fake_proc.root, p.pid)
         return d
-
-    # BUG (loader/privdrop.c; pinned by engineer i's daemon tests): the
-    # loader and the watcher's child verify their credentials through
-    # "<--proc>/self/status", not the kernel's /proc.  With a fake /proc the
-    # loader starts through a shell that links <proc>/self -> <its pid> and
-    # <proc>/<its pid> -> /proc/self, so that the path resolves to each
-    # reader's own status and the PID-namespace check sees the loader's
-    # pid; both links go once it logged `started` and the watcher runs (a
-    # symlinked pid would make every in-use scan incomplete).  Scans only
-    # run for removals, which the tests using this start after that.
-    @staticmethod
-    def _fake_proc_links(argv, root):
-        script = 'ln -s "$$" "$1/self" && ln -s /proc/self "$1/$$" && shift && exec "$@"'
-        return ["/bin/sh", "-c", script, "sh", root] + list(argv)
-
-    @staticmethod
-    def _fake_proc_unlink(root, pid):
-        for name in (str(pid), "self"):
-            p = os.path.join(root, name)
-            if os.path.islink(p):
-                os.unlink(p)
 
     # ---- what the processes are ---------------------------------------------------
 
