@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,6 +127,64 @@ KILLED(socket_inet6, call_socket_inet6, "socket(AF_INET6)")
 KILLED(socket_unix, call_socket_unix, "socket(AF_UNIX)")
 KILLED(socket_netlink, call_socket_netlink, "socket(AF_NETLINK)")
 KILLED(socketpair, call_socketpair, "socketpair")
+
+/* The HTTP endpoint's socket is bound before the filter: no new bind,
+ * listen or connect, and its calls only with the flags libmicrohttpd uses
+ * (accept4 non-blocking and close-on-exec, sends with MSG_NOSIGNAL,
+ * setsockopt at the TCP level). */
+static long
+do_connect(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	strcpy(sun.sun_path, "/tmp/kp-no-such-socket");
+	return syscall(SYS_connect, CONFINE_OTHER_FD, (struct sockaddr *)&sun,
+	    (socklen_t)sizeof(sun));
+}
+
+static long
+do_bind(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	return syscall(SYS_bind, CONFINE_OTHER_FD, (struct sockaddr *)&sun,
+	    (socklen_t)sizeof(sa_family_t));
+}
+
+static long
+do_listen(void)
+{
+	return syscall(SYS_listen, CONFINE_OTHER_FD, 1);
+}
+
+static long
+accept_blocking(void)
+{
+	return syscall(SYS_accept4, CONFINE_OTHER_FD, NULL, NULL, 0);
+}
+
+static long
+sendto_signalling(void)
+{
+	return syscall(SYS_sendto, CONFINE_OTHER_FD, "x", 1UL, 0, NULL, 0);
+}
+
+static long
+setsockopt_socket_level(void)
+{
+	int one = 1;
+
+	return syscall(SYS_setsockopt, CONFINE_OTHER_FD, SOL_SOCKET,
+	    SO_REUSEADDR, &one, (socklen_t)sizeof(one));
+}
+
+KILLED(connect, do_connect, "connect")
+KILLED(bind, do_bind, "bind")
+KILLED(listen, do_listen, "listen")
+KILLED(accept4_blocking, accept_blocking, "accept4 without the endpoint's flags")
+KILLED(sendto_without_nosignal, sendto_signalling, "sendto without MSG_NOSIGNAL")
+KILLED(setsockopt_socket_level, setsockopt_socket_level,
+    "setsockopt at SOL_SOCKET")
 
 /* ---- other processes ---- */
 KILLED(ptrace, call_ptrace, "ptrace")
