@@ -267,6 +267,8 @@ cm_publish() {
 	chmod 0755 "$cm_new"
 	ln -s "${cm_new##*/}" "$cm_dir/..data_tmp" || return 1
 	mv -T "$cm_dir/..data_tmp" "$cm_dir/..data" || return 1
+	# the moment of the swap, for checks that time what follows it
+	now_ms >"$E2E_RUN/cm-swapped-at"
 	for cm_f in "$cm_new"/*; do
 		cm_key=${cm_f##*/}
 		if [ ! -L "$cm_dir/$cm_key" ]; then
@@ -293,13 +295,18 @@ cm_publish() {
 E2E_CM_DIR=/run/e2e/configmap
 E2E_PROFILES_DIR=/etc/apparmor.d/custom
 E2E_DAEMON_LOG=/run/e2e/daemon.log
+# The watcher's HTTP endpoints (/healthz /readyz /metrics /status), on the
+# loopback interface: the guest has no other.
+E2E_HTTP=127.0.0.1:8080
 
 # daemon_start [FLAG...]: start kapparmor-loader (which starts the watcher)
 # on $E2E_CM_DIR, with POLL_TIME high so that only a ..data swap can make
-# it act quickly.  Extra flags override these.  A small sh waits for the
-# loader and writes its exit status to $E2E_RUN/daemon.rc (daemon_rc).
+# it act quickly, serving HTTP on $E2E_HTTP.  Extra flags override these.
+# A small sh waits for the loader and writes its exit status to
+# $E2E_RUN/daemon.rc (daemon_rc).
 daemon_start() {
 	mkdir -p "$E2E_CM_DIR" "$E2E_PROFILES_DIR"
+	ip link set lo up
 	rm -f "$E2E_RUN/daemon.pid" "$E2E_RUN/daemon.pid.tmp" "$E2E_RUN/daemon.rc"
 	(
 		kapparmor-loader \
@@ -307,7 +314,7 @@ daemon_start() {
 			--profiles-dir "$E2E_PROFILES_DIR" \
 			--poll-time 3600 \
 			--watcher /usr/bin/kapparmor-watcher \
-			--listen off \
+			--listen "$E2E_HTTP" \
 			"$@" &
 		echo $! >"$E2E_RUN/daemon.pid.tmp"
 		mv "$E2E_RUN/daemon.pid.tmp" "$E2E_RUN/daemon.pid"
@@ -333,12 +340,49 @@ daemon_rc() {
 }
 
 # daemon_stop: SIGTERM, then wait (bounded) for the loader to exit and its
-# status to be recorded.
+# status to be recorded, and for the watcher (killed by its parent-death
+# signal) to be gone, so that its port is free.
 daemon_stop() {
 	ds_pid=$(daemon_pid)
+	ds_watcher=$(watcher_pid)
 	kill -TERM "$ds_pid" 2>/dev/null
 	wait_until "$E2E_WAIT_MS" pid_gone "$ds_pid" &&
-		wait_until "$E2E_WAIT_MS" test -s "$E2E_RUN/daemon.rc"
+		wait_until "$E2E_WAIT_MS" test -s "$E2E_RUN/daemon.rc" &&
+		wait_until "$E2E_WAIT_MS" pid_gone "${ds_watcher:-0}"
+}
+
+# http_get PATH: the body the watcher serves at PATH; fails on no answer
+# or a status other than 2xx.  With nc: busybox-static's wget segfaults in
+# the guest (its static resolver).
+http_get() {
+	hg_reply=$(printf 'GET %s HTTP/1.0\r\nHost: e2e\r\n\r\n' "$1" |
+		nc -w 5 "${E2E_HTTP%:*}" "${E2E_HTTP##*:}" 2>/dev/null | tr -d '\r')
+	printf '%s\n' "$hg_reply" | sed '1,/^$/d'
+	case $(printf '%s\n' "$hg_reply" | head -n 1) in
+	"HTTP/1."[01]" 2"*) return 0 ;;
+	esac
+	return 1
+}
+
+# daemon_ready: /readyz says the first reconcile has finished.
+daemon_ready() {
+	[ "$(http_get /readyz 2>/dev/null)" = ready ]
+}
+
+# daemon_wait_ready LIMIT_MS: poll /readyz every 100 ms (each poll is a
+# request the watcher serves: not every 10 ms on the guest's one CPU);
+# $E2E_RUN/not-ready-seen counts the answers before "ready".
+daemon_wait_ready() {
+	dw_start=$(now_ms)
+	echo 0 >"$E2E_RUN/not-ready-seen"
+	while ! daemon_ready; do
+		echo $(($(cat "$E2E_RUN/not-ready-seen") + 1)) \
+			>"$E2E_RUN/not-ready-seen"
+		if [ $(($(now_ms) - dw_start)) -ge "$1" ]; then
+			return 1
+		fi
+		usleep 100000
+	done
 }
 
 # daemon_log: the daemon's output so far, as diagnostics.

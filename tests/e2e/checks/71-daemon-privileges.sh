@@ -72,4 +72,5 @@ for who in loader watcher spawner; do
 		"/proc/$pid/status" | tr '\t\n' '  ')"
 done
 
+expect_eq "the watcher serves /healthz under its filter" ok "$(http_get /healthz)"
 check "no seccomp kill so far" sh -c '! dmesg | grep -q type=1326'

@@ -4,19 +4,19 @@
 # Issue check 7, reboot: in a fresh kernel (15-reboot-fresh-kernel saw no
 # custom.* profile), with the profiles directory and state file the first
 # boot left, and the same ConfigMap, the loader reloads every profile of
-# the state file at start-up, before it serves the watcher's first pass:
-# its boot_reload line counts them, they are in the kernel when it is
-# logged, and the first pass finds each one already loaded (debug
-# "profile_unchanged"; no load).  Version 2 of custom.d-rep, the last good
-# one, is what is enforced.  A restart in the same boot reloads nothing;
-# the restarted daemon stays for 82-daemon-inuse.
+# the state file at start-up, before it serves the watcher's first pass and
+# so before /readyz says ready: they are in the kernel when it does, its
+# boot_reload line counts them after their profile_reloaded lines, and the
+# first pass finds each one already loaded (debug "profile_unchanged"; no
+# load).  Version 2 of custom.d-rep, the last good one, is what is
+# enforced.  A restart in the same boot reloads nothing; the restarted
+# daemon stays for 82-daemon-inuse.
 
 keys="custom.d-rep custom.d-victim $E2E_SYNC_KEY"
 state=$E2E_PROFILES_DIR/.kapparmor-state
 mkdir -p /tmp/e2e-d/rep /tmp/e2e-d/rep2
 
-# The boot_reload line and every test profile in the kernel: checked in one
-# go right when the line appears.
+# The boot_reload line is logged and every test profile is in the kernel.
 reloaded_and_loaded() {
 	log_has_at_least "$1" 'loader[boot_reload]' || return 1
 	for k in $keys; do
@@ -44,13 +44,16 @@ done
 cm_publish "$E2E_CM_DIR" /var/lib/e2e-cm/daemon
 t0=$(now_ms)
 daemon_start --log-level debug
-if wait_until 25000 reloaded_and_loaded 1; then
-	tap_ok "boot_reload is logged and the profiles are in the kernel"
-	diag "start to boot_reload: $(($(now_ms) - t0)) ms"
+if daemon_wait_ready 25000; then
+	tap_ok "the daemon reports ready (/readyz)"
+	diag "start to ready: $(($(now_ms) - t0)) ms"
 else
-	tap_fail "boot_reload is logged and the profiles are in the kernel"
+	tap_fail "the daemon reports ready (/readyz)"
 	daemon_diag
 fi
+# Checked as soon as it is ready.
+check "when ready, every profile of the state file is in the kernel" \
+	reloaded_and_loaded 1
 expect_match "boot_reload: 3 reloaded, 0 already loaded" \
 	'*start-up: 3 profile(s) reloaded, 0 already loaded in this boot' \
 	"$(log_lines 'loader[boot_reload]')"
@@ -103,4 +106,4 @@ else
 fi
 expect_eq "no profile was reloaded again" "$reloads" \
 	"$(log_count 'loader[profile_reloaded]')"
-check "the restarted daemon keeps running" daemon_running
+check "the restarted daemon reports ready" daemon_wait_ready 20000
