@@ -120,6 +120,7 @@ class ObservabilityTest(daemonlib.DaemonTestCase):
         self.port = free_port()
         d = self.start_loader("--listen", f"127.0.0.1:{self.port}", *extra, **kw)
         self.watcher = d.watcher_pid()
+        d.wait_event("listening", process="watcher")
         return d
 
     def get(self, path, method="GET"):

@@ -58,6 +58,7 @@ class AbuseTest(daemonlib.DaemonTestCase):
         d = self.start_loader("--listen", f"127.0.0.1:{self.port}")
         d.wait_event("profile_loaded", "custom.a")
         self.watcher = d.watcher_pid()
+        d.wait_event("listening", process="watcher")
         self.rss0 = vm_rss_kb(self.watcher)
         self.sockets = []
         self.addCleanup(self.close_all)
