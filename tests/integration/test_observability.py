@@ -254,6 +254,74 @@ class ObservabilityTest(daemonlib.DaemonTestCase):
                                 operation="load", result="failed"), 1)
         self.assert_confined_alive(d)
 
+    def test_dual_stack_and_no_network_socket_in_the_loader(self):
+        self.make_env()
+        self.cm.write({"custom.a": A})
+        self.port = free_port()
+        self.audit_before = set(audit_lines())
+        d = self.start_loader("--listen", f"[::]:{self.port}")
+        self.watcher = d.watcher_pid()
+        d.wait_event("listening", process="watcher")
+        d.wait_event("profile_loaded", "custom.a")
+        for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            if family == socket.AF_INET6 and not socket.has_ipv6:
+                continue
+            with socket.socket(family, socket.SOCK_STREAM) as s:
+                s.settimeout(5)
+                s.connect((host, self.port))
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                self.assertTrue(s.recv(100).startswith(b"HTTP/1.1 200 "), host)
+        # The loader holds no TCP or UDP socket; the watcher holds the
+        # listening one.
+        self.assertEqual(inet_sockets(d.pid), set())
+        self.assertTrue(inet_sockets(self.watcher))
+        self.assert_confined_alive(d)
+
+    def test_address_in_use_stops_the_daemon(self):
+        self.make_env()
+        self.cm.write({"custom.a": A})
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen(1)
+            port = busy.getsockname()[1]
+            d = self.start_loader("--listen", f"127.0.0.1:{port}", wait_started=False,
+                                  proc=False)
+            rc = d.wait(timeout=20)
+        self.assertEqual(rc, daemonlib.EXIT_WATCHER_DIED)
+        got = d.events("startup_failed", process="watcher")
+        self.assertEqual(len(got), 1)
+        self.assertIn("Address already in use", got[0]["msg"])
+
+    def test_off_opens_no_socket(self):
+        self.make_env()
+        self.cm.write({"custom.a": A})
+        d = self.start_loader("--listen", "off")
+        d.wait_event("profile_loaded", "custom.a")
+        self.assertEqual(inet_sockets(d.watcher_pid()), set())
+        self.assertEqual(d.events("listening"), [])
+
+
+def inet_sockets(pid):
+    """Inodes of pid's open sockets that are TCP or UDP (v4 or v6)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        m = re.match(r"socket:\[(\d+)\]$", target)
+        if m:
+            inodes.add(m.group(1))
+    inet = set()
+    for table in ("tcp", "tcp6", "udp", "udp6"):
+        try:
+            with open(f"/proc/{pid}/net/{table}") as f:
+                for line in list(f)[1:]:
+                    inet.add(line.split()[9])
+        except OSError:
+            pass
+    return inodes & inet
+
 
 if __name__ == "__main__":
     runner.main()
