@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -299,6 +300,24 @@ class ObservabilityTest(daemonlib.DaemonTestCase):
         d.wait_event("profile_loaded", "custom.a")
         self.assertEqual(inet_sockets(d.watcher_pid()), set())
         self.assertEqual(d.events("listening"), [])
+
+    def test_healthz_follows_the_loaders_heartbeat(self):
+        d = self.serve({"custom.a": A})
+        d.wait_event("profile_loaded", "custom.a")
+        self.wait_status("/readyz", 200)
+        self.assertEqual(self.get("/healthz")[0], 200)
+        # A stopped loader answers no heartbeat: unhealthy after 15 s
+        # (KP_HEALTH_WINDOW_MS), healthy again once it answers.
+        os.kill(d.pid, signal.SIGSTOP)
+        try:
+            t0 = time.monotonic()
+            status, _, body = self.wait_status("/healthz", 503, timeout=25)
+            self.assertGreaterEqual(time.monotonic() - t0, 9)
+            self.assertEqual(body, "unhealthy: the loader has not answered recently\n")
+        finally:
+            os.kill(d.pid, signal.SIGCONT)
+        self.wait_status("/healthz", 200, timeout=10)
+        self.assert_confined_alive(d)
 
 
 def inet_sockets(pid):
