@@ -319,6 +319,23 @@ class ObservabilityTest(daemonlib.DaemonTestCase):
         self.wait_status("/healthz", 200, timeout=10)
         self.assert_confined_alive(d)
 
+    def test_readyz_says_apparmor_is_unavailable(self):
+        d = self.serve({"custom.a": A}, apparmorfs=self.path("no-apparmorfs"))
+        d.wait_event("profile_not_loaded", "custom.a")
+        status, _, body = self.wait_status("/readyz", 503)
+        procs.wait_until(lambda: json.loads(self.get("/status")[2])["synced"], 10,
+                         what="first sync")
+        status, _, body = self.get("/readyz")
+        self.assertEqual((status, body), (503, "not ready: AppArmor unavailable on this node\n"))
+        self.assertEqual(self.get("/healthz")[0], 200)
+        key = json.loads(self.get("/status")[2])["keys"][0]
+        self.assertEqual((key["state"], key["reason"]), ("failed", "apparmor-unavailable"))
+        s = parse_metrics(self.get("/metrics")[2])
+        self.assertEqual(metric(s, "kapparmor_profile_operations_total",
+                                operation="load", result="failed"), 1)
+        self.assertEqual(metric(s, "kapparmor_profiles_managed"), 0)
+        self.assert_confined_alive(d)
+
 
 def inet_sockets(pid):
     """Inodes of pid's open sockets that are TCP or UDP (v4 or v6)."""
