@@ -178,6 +178,7 @@ main(int argc, char **argv, char **envp)
 	    sizeof(err)) != 0)
 		kp_fatal(EXIT_USAGE, "startup_failed", "spawner: %s", err);
 	L.spawner.cancel_fd = stop_fd;
+	kp_loader_learn_parser(&L);
 	const struct kp_rlimits rl = {
 		.as_bytes = LOADER_AS_BYTES,
 		.nofile = LOADER_NOFILE,

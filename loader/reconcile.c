@@ -127,14 +127,8 @@ kp_loader_open(struct kp_loader *L, const struct kp_config *cfg, char *err,
 	L->parser.apparmorfs = default_fs ? NULL : cfg->apparmorfs;
 	L->parser.features = cfg->features;
 	L->parser.timeout_s = cfg->parser_timeout;
-	if (kp_parser_version(cfg->parser, L->parser_version,
-	    sizeof(L->parser_version)) != 0) {
-		kp_log(KP_LOG_WARN, "parser_unavailable", NULL,
-		    "cannot run %s --version; loads will fail until it works",
-		    cfg->parser);
-		snprintf(L->parser_version, sizeof(L->parser_version),
-		    "unknown");
-	}
+	/* Asked of the spawner once it runs: kp_loader_learn_parser(). */
+	snprintf(L->parser_version, sizeof(L->parser_version), "unknown");
 
 	/* A node without AppArmor is reported, not a crash loop: the daemon
 	 * keeps running and answers every Apply with UNAVAILABLE. */
@@ -206,6 +200,19 @@ kp_loader_open(struct kp_loader *L, const struct kp_config *cfg, char *err,
 		    "%s: every removal is deferred (enable hostPID)",
 		    L->pidns_reason);
 	return 0;
+}
+
+void
+kp_loader_learn_parser(struct kp_loader *L)
+{
+	if (kp_spawner_version(&L->spawner, L->parser_version,
+	    sizeof(L->parser_version)) != 0) {
+		kp_log(KP_LOG_WARN, "parser_unavailable", NULL,
+		    "cannot run %s --version; loads will fail until it works",
+		    L->cfg->parser);
+		snprintf(L->parser_version, sizeof(L->parser_version),
+		    "unknown");
+	}
 }
 
 void

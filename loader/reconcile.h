@@ -78,6 +78,9 @@ int kp_loader_open(struct kp_loader *L, const struct kp_config *cfg,
     char *err, size_t errlen);
 void kp_loader_close(struct kp_loader *L);
 
+/* Ask the (running) spawner for the parser's version. */
+void kp_loader_learn_parser(struct kp_loader *L);
+
 /* Re-validate and load every profile in the state that the kernel does not
  * hold from this boot (after a reboot: all of them). */
 void kp_loader_boot_reload(struct kp_loader *L);

@@ -23,7 +23,13 @@
  * ".<key>.tmp.XXXXXX". */
 #define SPAWNER_NAME_MAX (KP_KEY_MAX_LEN + 16)
 
+enum spawner_op {
+	SPAWNER_REPLACE = 1,   /* apparmor_parser --replace <file> */
+	SPAWNER_VERSION = 2,   /* apparmor_parser --version */
+};
+
 struct spawner_request {
+	int32_t op;
 	char name[SPAWNER_NAME_MAX + 1];
 	char key[KP_KEY_MAX_LEN + 1];
 };
@@ -87,7 +93,17 @@ spawner_main(int sock, const struct kp_parser_cfg *cfg, const char *pdir_path,
 		int rc = recv_exact(sock, &req, sizeof(req));
 		if (rc == 0)
 			_exit(0); /* the loader is gone */
-		if (rc < 0 || !terminated(req.name, sizeof(req.name)) ||
+		memset(&rep, 0, sizeof(rep));
+		if (rc > 0 && req.op == SPAWNER_VERSION) {
+			rep.outcome = kp_parser_version(cfg->parser,
+			    rep.diag.message, sizeof(rep.diag.message)) == 0 ?
+			    KP_PARSER_OK : KP_PARSER_UNAVAILABLE;
+			if (send_exact(sock, &rep, sizeof(rep)) != 0)
+				_exit(0);
+			continue;
+		}
+		if (rc < 0 || req.op != SPAWNER_REPLACE ||
+		    !terminated(req.name, sizeof(req.name)) ||
 		    !terminated(req.key, sizeof(req.key)) ||
 		    !kp_key_is_valid(req.key, strlen(req.key)) ||
 		    (strcmp(req.name, req.key) != 0 &&
@@ -96,7 +112,6 @@ spawner_main(int sock, const struct kp_parser_cfg *cfg, const char *pdir_path,
 			    "malformed request from the loader");
 			_exit(1);
 		}
-		memset(&rep, 0, sizeof(rep));
 		if (snprintf(path, sizeof(path), "%s/%s", pdir_path, req.name) >=
 		    (int)sizeof(path)) {
 			rep.outcome = KP_PARSER_UNAVAILABLE;
@@ -190,6 +205,7 @@ kp_spawner_replace(struct kp_spawner *s, const char *name, const char *key,
 		snprintf(diag->message, sizeof(diag->message), "name too long");
 		return KP_PARSER_UNAVAILABLE;
 	}
+	req.op = SPAWNER_REPLACE;
 	memcpy(req.name, name, strlen(name));
 	memcpy(req.key, key, strlen(key));
 	if (s->sock >= 0 && send_exact(s->sock, &req, sizeof(req)) == 0 &&
@@ -211,4 +227,22 @@ kp_spawner_replace(struct kp_spawner *s, const char *name, const char *key,
 	if (elapsed != NULL)
 		*elapsed = rep.elapsed;
 	return (enum kp_parser_outcome)rep.outcome;
+}
+
+int
+kp_spawner_version(struct kp_spawner *s, char *out, size_t outlen)
+{
+	struct spawner_request req;
+	struct spawner_reply rep;
+
+	memset(&req, 0, sizeof(req));
+	req.op = SPAWNER_VERSION;
+	if (s->sock < 0 || send_exact(s->sock, &req, sizeof(req)) != 0 ||
+	    recv_exact(s->sock, &rep, sizeof(rep)) != 1 ||
+	    rep.outcome != KP_PARSER_OK ||
+	    !terminated(rep.diag.message, sizeof(rep.diag.message)) ||
+	    strlen(rep.diag.message) >= outlen)
+		return -1;
+	memcpy(out, rep.diag.message, strlen(rep.diag.message) + 1);
+	return 0;
 }

@@ -38,4 +38,8 @@ enum kp_parser_outcome kp_spawner_replace(struct kp_spawner *s,
     const char *name, const char *key, struct kp_diag *diag,
     double *elapsed);
 
+/* The parser's version ("3.0.8"), asked of the spawner so that even this
+ * run is confined.  Returns 0, or -1 when it cannot be had. */
+int kp_spawner_version(struct kp_spawner *s, char *out, size_t outlen);
+
 #endif /* KP_LOADER_SPAWNER_H */

@@ -146,13 +146,8 @@ class ProcessStatus(cc.ConfinementCase):
         self.assertEqual(self.fk.profiles(), {"custom.a": "enforce", "custom.b": "enforce"})
         self.stop(d)
 
-    # BUG (loader/reconcile.c kp_loader_open -> kp_parser_version): the
-    # loader runs `apparmor_parser --version` at start-up, before it drops
-    # to CAP_MAC_ADMIN and before the spawner exists: that parser child
-    # holds every capability the loader started with (in a pod MAC_ADMIN,
-    # SETUID, SETGID and SETPCAP; here all) and no seccomp filter.  The
-    # issue asks every parser child for CapEff at most cap_mac_admin.
-    @unittest.expectedFailure
+    # The --version run goes through the spawner too, so it holds at
+    # most CAP_MAC_ADMIN and runs under the spawner's filter.
     def test_parser_version_run_holds_at_most_mac_admin(self):
         self.make_env()
         self.cm.write({"custom.a": A})
