@@ -485,10 +485,11 @@ log_wait() {
 # staging directory and publish it with cm_publish.  Every publication also
 # changes the content of one more key, $E2E_SYNC_KEY, a trivial profile
 # that sorts after every other test key: once the loader logs that it
-# loaded that content, the watcher's pass over the new version has reached
-# its end, so whatever the other keys were going to cause has happened.
-# That is the barrier a check waits for before it asserts that something
-# did NOT happen (a rejected update left the old profile in place).
+# loaded that content, the watcher has judged every key of the new version
+# and the loader has answered every load it offered (removals come after
+# the loads in a pass: wait for their own log lines).  That is the barrier
+# a check waits for before it asserts that something did NOT happen (a
+# rejected update left the old profile in place).
 
 E2E_CM_STAGE=$E2E_RUN/cm-stage
 E2E_SYNC_KEY=custom.zz-e2e-sync
