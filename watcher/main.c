@@ -284,7 +284,7 @@ main(int argc, char **argv)
 				kp_fatal(EXIT_FATAL, "http_failed",
 				    "cannot get the HTTP descriptors");
 		}
-		int n = poll(pfd, (nfds_t)(2 + nhttp), timeout);
+		int n = poll(pfd, (nfds_t)2 + (nfds_t)nhttp, timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -310,8 +310,10 @@ kp_pass_on_result(struct kp_watcher_ctx *w, const Kapparmor__Result *r)
 			    (double)(monotonic_ms() - p->started_ms) / 1000.0);
 			struct timespec now;
 			clock_gettime(CLOCK_REALTIME, &now);
+			/* Milliseconds are enough for a scrape. */
+			long ms = now.tv_nsec / 1000000;
 			w->metrics.last_sync = (double)now.tv_sec +
-			    (double)(now.tv_nsec / 1000000) / 1000.0;
+			    (double)ms / 1000.0;
 			return true;
 		}
 		return false;
