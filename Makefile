@@ -23,7 +23,7 @@ $(BUILD_SAN)/build.ninja:
 	  -Db_sanitize=address,undefined -Db_lundef=false
 
 $(BUILD_FUZZ)/build.ninja:
-	CC=clang meson setup $(BUILD_FUZZ) --buildtype=debug \
+	CC=clang meson setup $(BUILD_FUZZ) --buildtype=debug -Dtests=disabled \
 	  -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true
 
 $(BUILD_COV)/build.ninja:

@@ -86,10 +86,10 @@ format_time(char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000L);
 }
 
-__attribute__((format(printf, 4, 0)))
+__attribute__((format(printf, 5, 0)))
 static void
 log_emit(enum kp_log_level level, const char *event, const char *key,
-    const char *fmt, va_list ap)
+    const char *sha256, const char *fmt, va_list ap)
 {
 	char when[40];
 	char msg[1024];
@@ -113,13 +113,19 @@ log_emit(enum kp_log_level level, const char *event, const char *key,
 			fputs(",\"key\":", f);
 			kp_json_write_cstr(f, key);
 		}
+		if (sha256 != NULL) {
+			fputs(",\"sha256\":", f);
+			kp_json_write_cstr(f, sha256);
+		}
 		fputs(",\"msg\":", f);
 		kp_json_write_cstr(f, msg);
 		fputs("}\n", f);
 	} else {
-		fprintf(f, "%s %-5s %s[%s]: %s%s%s\n", when, level_names[level],
-		    log_process, event, key != NULL ? key : "",
-		    key != NULL ? ": " : "", msg);
+		fprintf(f, "%s %-5s %s[%s]: %s%s%s%s%s%s\n", when,
+		    level_names[level], log_process, event,
+		    key != NULL ? key : "", key != NULL ? ": " : "", msg,
+		    sha256 != NULL ? " (sha256 " : "",
+		    sha256 != NULL ? sha256 : "", sha256 != NULL ? ")" : "");
 	}
 	fflush(f);
 	long used = ftell(f);
@@ -144,7 +150,20 @@ kp_log(enum kp_log_level level, const char *event, const char *key,
 	if (!kp_log_enabled(level))
 		return;
 	va_start(ap, fmt);
-	log_emit(level, event, key, fmt, ap);
+	log_emit(level, event, key, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+kp_log_digest(enum kp_log_level level, const char *event, const char *key,
+    const char *sha256, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!kp_log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	log_emit(level, event, key, sha256, fmt, ap);
 	va_end(ap);
 }
 
@@ -154,7 +173,7 @@ kp_fatal(int status, const char *event, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(KP_LOG_ERROR, event, NULL, fmt, ap);
+	log_emit(KP_LOG_ERROR, event, NULL, NULL, fmt, ap);
 	va_end(ap);
 	kp_exit(status);
 }

@@ -34,6 +34,13 @@ bool kp_log_enabled(enum kp_log_level level);
 void kp_log(enum kp_log_level level, const char *event, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The same, naming the sha256 of the profile content the event is about:
+ * a "sha256" field in JSON, " (sha256 X)" after the text message.  The
+ * audit trail of what was loaded, refused or removed, and when. */
+void kp_log_digest(enum kp_log_level level, const char *event, const char *key,
+    const char *sha256, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* Flush stdio and end the process without atexit handlers. */
 void kp_exit(int status) __attribute__((noreturn));
 

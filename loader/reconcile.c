@@ -364,7 +364,7 @@ load_content(struct kp_loader *L, const char *key, const uint8_t *content,
 		int e = errno;
 		kp_pdir_abort(&L->pdir, &tmp);
 		L->failures++;
-		kp_log(KP_LOG_ERROR, "profile_write_failed", key,
+		kp_log_digest(KP_LOG_ERROR, "profile_write_failed", key, sha,
 		    "Profile %s not written: %s", key, strerror(e));
 		emit(L, KAPPARMOR__RESULT__OP__APPLY, key,
 		    KAPPARMOR__RESULT__STATUS__WRITE_FAILED, "%s", strerror(e));
@@ -400,7 +400,7 @@ load_content(struct kp_loader *L, const char *key, const uint8_t *content,
 		 * resync loads it again. */
 		int e = errno;
 		L->failures++;
-		kp_log(KP_LOG_ERROR, "profile_write_failed", key,
+		kp_log_digest(KP_LOG_ERROR, "profile_write_failed", key, sha,
 		    "Profile %s loaded but its file could not be renamed: %s",
 		    key, strerror(e));
 		emit(L, KAPPARMOR__RESULT__OP__APPLY, key,
@@ -430,10 +430,11 @@ kp_loader_apply(struct kp_loader *L, const char *key, const uint8_t *content,
 	pending_drop(L, key);
 
 	/* Never trust the watcher's verdict: same validator, same bytes. */
+	kp_sha256_hex(content, len, sha);
 	kp_validate(key, content, len, &vopts, &v);
 	if (!v.accepted) {
 		L->failures++;
-		kp_log(KP_LOG_WARN, "profile_rejected", key,
+		kp_log_digest(KP_LOG_WARN, "profile_rejected", key, sha,
 		    "Profile %s rejected by the loader: %s: line %u: %s", key,
 		    kp_reason_code(v.error.reason), v.error.line,
 		    v.error.message);
@@ -443,13 +444,12 @@ kp_loader_apply(struct kp_loader *L, const char *key, const uint8_t *content,
 	}
 	if (L->aa.state != KP_AA_ENABLED) {
 		L->failures++;
-		kp_log(KP_LOG_WARN, "profile_not_loaded", key,
+		kp_log_digest(KP_LOG_WARN, "profile_not_loaded", key, sha,
 		    "Profile %s not loaded: %s", key, L->aa.reason);
 		emit(L, KAPPARMOR__RESULT__OP__APPLY, key,
 		    KAPPARMOR__RESULT__STATUS__UNAVAILABLE, "%s", L->aa.reason);
 		return;
 	}
-	kp_sha256_hex(content, len, sha);
 	if (kp_state_is_loaded(&L->state, key, sha, L->boot_id) &&
 	    kernel_has(L, key)) {
 		kp_log(KP_LOG_DEBUG, "profile_unchanged", key,
@@ -480,6 +480,15 @@ kp_loader_apply(struct kp_loader *L, const char *key, const uint8_t *content,
 
 /* ---- remove ---- */
 
+/* The content digest the state records for a managed key, or NULL. */
+static const char *
+managed_sha(const struct kp_loader *L, const char *key)
+{
+	const struct kp_state_entry *e = kp_state_find(&L->state, key);
+
+	return e != NULL && e->loaded.present ? e->loaded.sha256 : NULL;
+}
+
 static void
 remove_now(struct kp_loader *L, const char *key)
 {
@@ -490,7 +499,8 @@ remove_now(struct kp_loader *L, const char *key)
 	enum kp_remove_status rs = kp_kernel_remove(&L->kernel, key, &e);
 	if (rs != KP_REMOVE_OK && rs != KP_REMOVE_ABSENT) {
 		L->failures++;
-		kp_log(KP_LOG_ERROR, "profile_remove_failed", key,
+		kp_log_digest(KP_LOG_ERROR, "profile_remove_failed", key,
+		    managed_sha(L, key),
 		    "Profile %s could not be removed: %s%s%s", key,
 		    kp_remove_status_name(rs), e ? ": " : "",
 		    e ? strerror(e) : "");
@@ -502,10 +512,15 @@ remove_now(struct kp_loader *L, const char *key)
 	if (kp_pdir_remove(&L->pdir, key, &absent) != 0)
 		kp_log(KP_LOG_ERROR, "profile_file_remove_failed", key,
 		    "cannot delete %s/%s: %s", L->pdir.path, key, strerror(errno));
+	char sha[KP_SHA256_HEX_LEN + 1] = "";
+	const char *was = managed_sha(L, key);
+	if (was != NULL)
+		memcpy(sha, was, sizeof(sha));
 	kp_state_remove(&L->state, key);
 	kp_loader_save_state(L);
 	pending_drop(L, key);
-	kp_log(KP_LOG_INFO, "profile_removed", key, "Profile %s removed", key);
+	kp_log_digest(KP_LOG_INFO, "profile_removed", key,
+	    sha[0] != '\0' ? sha : NULL, "Profile %s removed", key);
 	emit(L, KAPPARMOR__RESULT__OP__REMOVE, key,
 	    KAPPARMOR__RESULT__STATUS__REMOVED, "%s", "");
 }
@@ -516,8 +531,9 @@ defer(struct kp_loader *L, struct kp_pending_removal *p, const char *why)
 	if (p->in_use_logged)
 		return;
 	p->in_use_logged = true;
-	kp_log(KP_LOG_WARN, "profile_removal_deferred", p->key,
-	    "Profile %s removal deferred: %s", p->key, why);
+	kp_log_digest(KP_LOG_WARN, "profile_removal_deferred", p->key,
+	    managed_sha(L, p->key), "Profile %s removal deferred: %s", p->key,
+	    why);
 	emit(L, KAPPARMOR__RESULT__OP__REMOVE, p->key,
 	    KAPPARMOR__RESULT__STATUS__REMOVAL_DEFERRED_IN_USE, "%s", why);
 }

@@ -122,3 +122,33 @@ Test(log, fatal_logs_and_exits_with_the_status, .exit_code = 7)
 	kp_log_init("check", KP_LOG_ERROR, KP_LOG_TEXT);
 	kp_fatal(7, "boom", "fatal %d", 1);
 }
+
+static void
+emit_digest(void)
+{
+	kp_log_init("loader", KP_LOG_INFO, KP_LOG_JSON);
+	kp_log_digest(KP_LOG_INFO, "profile_removed", "custom.a", "ab12",
+	    "Profile %s removed", "custom.a");
+	kp_log_init("loader", KP_LOG_INFO, KP_LOG_TEXT);
+	kp_log_digest(KP_LOG_WARN, "profile_removal_deferred", "custom.a",
+	    "ab12", "Profile custom.a removal deferred: %s", "in use");
+	kp_log_digest(KP_LOG_INFO, "profile_removed", "custom.b", NULL,
+	    "Profile custom.b removed");
+}
+
+Test(log, digest_is_a_json_field_and_a_text_suffix)
+{
+	capture(emit_digest);
+	char *text = strchr(captured, '\n');
+	cr_assert_not_null(text);
+	*text++ = '\0';
+	cr_assert_not_null(strstr(captured, "\"key\":\"custom.a\",\"sha256\":\"ab12\","
+	    "\"msg\":\"Profile custom.a removed\"}"));
+	char *third = strchr(text, '\n');
+	cr_assert_not_null(third);
+	*third++ = '\0';
+	cr_assert_str_eq(strchr(text, ' '), " warn  loader[profile_removal_deferred]: "
+	    "custom.a: Profile custom.a removal deferred: in use (sha256 ab12)");
+	cr_assert_str_eq(strchr(third, ' '), " info  loader[profile_removed]: "
+	    "custom.b: Profile custom.b removed\n");
+}

@@ -122,7 +122,9 @@ def alive(pid):
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
             return f.read().rpartition(")")[2].split()[0] != "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
+        # Gone between open() and read(): reading a vanished task's stat
+        # fails with ESRCH.
         return False
 
 
