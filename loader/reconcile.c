@@ -452,8 +452,10 @@ kp_loader_apply(struct kp_loader *L, const char *key, const uint8_t *content,
 	}
 	if (kp_state_is_loaded(&L->state, key, sha, L->boot_id) &&
 	    kernel_has(L, key)) {
-		kp_log(KP_LOG_DEBUG, "profile_unchanged", key,
-		    "Profile %s unchanged (sha256 %s)", key, sha);
+		/* Offered again only after a restart (the watcher skips
+		 * content the loader already confirmed): worth a line. */
+		kp_log(KP_LOG_INFO, "profile_unchanged", key,
+		    "Profile %s unchanged, already loaded (sha256 %s)", key, sha);
 		emit(L, KAPPARMOR__RESULT__OP__APPLY, key,
 		    KAPPARMOR__RESULT__STATUS__UNCHANGED, "sha256 %s", sha);
 		return;
@@ -462,6 +464,10 @@ kp_loader_apply(struct kp_loader *L, const char *key, const uint8_t *content,
 	    realtime_s())) {
 		const struct kp_state_entry *e = kp_state_find(&L->state, key);
 		L->failures++;
+		/* Re-offered at every resync: debug, or it would repeat. */
+		kp_log_digest(KP_LOG_DEBUG, "profile_backoff", key, sha,
+		    "Profile %s: this content failed before; not retried yet",
+		    key);
 		emit(L, KAPPARMOR__RESULT__OP__APPLY, key,
 		    KAPPARMOR__RESULT__STATUS__BACKOFF,
 		    "this content failed %u time(s); retried in %lld s or when "

@@ -110,8 +110,8 @@ judge_entry(struct kp_watcher_ctx *w, const struct kp_entry *e)
 	if (!same_content) {
 		ks->changed = time(NULL);
 		for (size_t i = 0; i < v.nwarnings; i++)
-			kp_log(KP_LOG_WARN, "profile_warning", e->key,
-			    "Profile %s: warning: %s: line %u: %s", e->key,
+			kp_log_digest(KP_LOG_WARN, "profile_warning", e->key,
+			    sha, "Profile %s: warning: %s: line %u: %s", e->key,
 			    kp_reason_code(v.warnings[i].reason),
 			    v.warnings[i].line, v.warnings[i].message);
 	}
