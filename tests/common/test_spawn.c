@@ -761,3 +761,49 @@ Test(spawn, defaults)
 	cr_assert_eq(lim.oom_score_adj, 1000);
 	cr_assert_eq(lim.nofile, 256);
 }
+
+/*
+ * Kernels before 5.9 have no close_range: the fallback walks
+ * /proc/self/fd.  Checked in a forked child whose filter answers ENOSYS for
+ * close_range, with stray inheritable fds open: the program must still see
+ * only 0-2.
+ */
+static int
+close_range_fallback_check(void)
+{
+	struct kp_spawn_limits lim;
+	struct kp_spawn_result res;
+	char *fds[] = { (char *)helper(), "fds", NULL };
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	if (dup2(STDERR_FILENO, 17) != 17 || dup2(STDERR_FILENO, 40) != 40)
+		return 2;
+	if (ctx == NULL ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(close_range),
+	    0) < 0 || seccomp_load(ctx) < 0)
+		return 3;
+	seccomp_release(ctx);
+	if (syscall(SYS_close_range, 100, 200, 0) == 0 || errno != ENOSYS)
+		return 4;
+	test_limits(&lim);
+	if (kp_spawn_run(fds[0], fds, &lim, &res) != 0 ||
+	    res.outcome != KP_SPAWN_EXITED || res.exit_code != 0)
+		return 5;
+	int ok = strcmp(res.output, "fd 0\nfd 1\nfd 2\nenv 0\n") == 0;
+	kp_spawn_result_free(&res);
+	return ok ? 0 : 6;
+}
+
+Test(spawn, close_range_enosys_falls_back_to_proc_self_fd)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(close_range_fallback_check());
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "child died, status %#x", status);
+	cr_assert_eq(WEXITSTATUS(status), 0, "check %d failed",
+	    WEXITSTATUS(status));
+}
