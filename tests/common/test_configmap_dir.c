@@ -771,3 +771,35 @@ Test(configmap_dir, entry_set_find_and_add_limits)
 	cr_assert_eq(set.count, KP_KEYS_MAX);
 	kp_entry_set_free(&set);
 }
+
+Test(configmap_dir, data_target_too_long_fails)
+{
+	char target[600];
+
+	memset(target, 'a', sizeof(target) - 1);
+	target[0] = '.';
+	target[1] = '.';
+	target[sizeof(target) - 1] = '\0';
+	put_link("..data", target);
+	read_fails("target is too long");
+}
+
+Test(configmap_dir, socket_inside_data_dir_is_not_regular)
+{
+	static const char *const keys[] = { "custom.a" };
+	static const char *const vals[] = { "profile custom.a {}\n" };
+	struct kp_entry_set set;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	put_kubelet(TS_A, keys, vals, 1);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s/custom.sock", root,
+	    TS_A);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(s >= 0);
+	cr_assert_eq(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	read_ok(&set);
+	close(s);
+	assert_data(&set, "custom.a", "profile custom.a {}\n");
+	assert_error(&set, "custom.sock", KP_REASON_NOT_REGULAR_FILE);
+	kp_entry_set_free(&set);
+}
