@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "check/source.h"
+#include "common/errbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +13,6 @@
 
 #define READ_CHUNK   ((size_t)64 * 1024)
 #define MANIFEST_MAX ((size_t)KP_MANIFEST_MAX_BYTES)
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 kc_read_capped(int fd, size_t cap, unsigned char **bufp, size_t *lenp,
@@ -41,7 +31,7 @@ kc_read_capped(int fd, size_t cap, unsigned char **bufp, size_t *lenp,
 				grow = cap + 1;
 			unsigned char *bigger = realloc(buf, grow);
 			if (bigger == NULL) {
-				set_err(err, errlen, "out of memory");
+				kp_set_err(err, errlen, "out of memory");
 				goto fail;
 			}
 			buf = bigger;
@@ -53,20 +43,20 @@ kc_read_capped(int fd, size_t cap, unsigned char **bufp, size_t *lenp,
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 			if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
-				set_err(err, errlen, "poll: %s", strerror(errno));
+				kp_set_err(err, errlen, "poll: %s", strerror(errno));
 				goto fail;
 			}
 			continue;
 		}
 		if (n < 0) {
-			set_err(err, errlen, "read: %s", strerror(errno));
+			kp_set_err(err, errlen, "read: %s", strerror(errno));
 			goto fail;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 		if (len > cap) {
-			set_err(err, errlen, "larger than %zu bytes", cap);
+			kp_set_err(err, errlen, "larger than %zu bytes", cap);
 			goto fail;
 		}
 	}
@@ -98,11 +88,11 @@ read_stdin(struct kp_entry_set *set, char *err, size_t errlen)
 	struct stat st;
 
 	if (fstat(STDIN_FILENO, &st) != 0) {
-		set_err(err, errlen, "standard input: %s", strerror(errno));
+		kp_set_err(err, errlen, "standard input: %s", strerror(errno));
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "standard input is a directory");
+		kp_set_err(err, errlen, "standard input is a directory");
 		return -1;
 	}
 	/* A pipe or terminal is what "-" is for; reading it waits for the
@@ -131,16 +121,16 @@ kc_source_read(const char *source, struct kp_entry_set *set, char *err,
 	/* Classify without opening, so a device or FIFO is never opened; the
 	 * fstat after opening is what we rely on. */
 	if (fstatat(AT_FDCWD, source, &before, AT_SYMLINK_NOFOLLOW) != 0) {
-		set_err(err, errlen, "%s", strerror(errno));
+		kp_set_err(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
 	if (S_ISLNK(before.st_mode)) {
-		set_err(err, errlen, "is a symbolic link (not followed: "
+		kp_set_err(err, errlen, "is a symbolic link (not followed: "
 		    "name its target)");
 		return -1;
 	}
 	if (!S_ISDIR(before.st_mode) && !S_ISREG(before.st_mode)) {
-		set_err(err, errlen, "neither a directory nor a regular file");
+		kp_set_err(err, errlen, "neither a directory nor a regular file");
 		return -1;
 	}
 	if (S_ISDIR(before.st_mode))
@@ -149,16 +139,16 @@ kc_source_read(const char *source, struct kp_entry_set *set, char *err,
 		fd = open(source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
 		    O_CLOEXEC);
 	if (fd < 0) {
-		set_err(err, errlen, "%s", strerror(errno));
+		kp_set_err(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &after) != 0) {
-		set_err(err, errlen, "fstat: %s", strerror(errno));
+		kp_set_err(err, errlen, "fstat: %s", strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (!same_file(&before, &after)) {
-		set_err(err, errlen, "changed while being opened");
+		kp_set_err(err, errlen, "changed while being opened");
 		close(fd);
 		return -1;
 	}

@@ -21,12 +21,12 @@
  * again removes nothing.
  */
 #include "common/configmap.h"
+#include "common/errbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,18 +61,6 @@ struct snapshot {
 	char *err;
 	size_t errlen;
 };
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const char *
 file_type_name(mode_t mode)
@@ -117,20 +105,20 @@ resolve_data_link(int dirfd, char *target, size_t len, char *err,
 		if (errno == ENOENT)
 			return 0;
 		if (errno == EINVAL) {
-			set_err(err, errlen, "%s is not a symbolic link", DATA_LINK);
+			kp_set_err(err, errlen, "%s is not a symbolic link", DATA_LINK);
 			return -1;
 		}
-		set_err(err, errlen, "cannot read %s: %s", DATA_LINK,
+		kp_set_err(err, errlen, "cannot read %s: %s", DATA_LINK,
 		    strerror(errno));
 		return -1;
 	}
 	if ((size_t)n >= len - 1) {
-		set_err(err, errlen, "%s target is too long", DATA_LINK);
+		kp_set_err(err, errlen, "%s target is too long", DATA_LINK);
 		return -1;
 	}
 	target[n] = '\0';
 	if (!data_target_is_valid(target)) {
-		set_err(err, errlen, "%s must name a \"..\" directory beside it",
+		kp_set_err(err, errlen, "%s must name a \"..\" directory beside it",
 		    DATA_LINK);
 		return -1;
 	}
@@ -145,7 +133,7 @@ read_open_file(struct snapshot *snap, int fd, struct kp_entry *e)
 	size_t got = 0;
 
 	if (fstat(fd, &st) != 0) {
-		set_err(snap->err, snap->errlen, "fstat %s: %s", e->key,
+		kp_set_err(snap->err, snap->errlen, "fstat %s: %s", e->key,
 		    strerror(errno));
 		close(fd);
 		return READ_FAILED;
@@ -162,7 +150,7 @@ read_open_file(struct snapshot *snap, int fd, struct kp_entry *e)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			set_err(snap->err, snap->errlen, "read %s: %s", e->key,
+			kp_set_err(snap->err, snap->errlen, "read %s: %s", e->key,
 			    strerror(errno));
 			close(fd);
 			return READ_FAILED;
@@ -178,7 +166,7 @@ read_open_file(struct snapshot *snap, int fd, struct kp_entry *e)
 		return READ_OK;
 	}
 	if (snap->total_bytes + got > TOTAL_MAX) {
-		set_err(snap->err, snap->errlen,
+		kp_set_err(snap->err, snap->errlen,
 		    "values add up to more than %d bytes",
 		    KP_CONFIGMAP_MAX_TOTAL_BYTES);
 		return READ_FAILED;
@@ -186,7 +174,7 @@ read_open_file(struct snapshot *snap, int fd, struct kp_entry *e)
 	/* Never NULL for a readable entry, even an empty one. */
 	e->data = malloc(got ? got : 1);
 	if (e->data == NULL) {
-		set_err(snap->err, snap->errlen, "out of memory");
+		kp_set_err(snap->err, snap->errlen, "out of memory");
 		return READ_FAILED;
 	}
 	memcpy(e->data, snap->buf, got);
@@ -223,7 +211,7 @@ open_failed(struct snapshot *snap, struct kp_entry *e, int saved_errno)
 		kp_entry_fail(e, KP_REASON_READ_ERROR, "vanished while being read");
 		return READ_OK;
 	default:
-		set_err(snap->err, snap->errlen, "open %s: %s", e->key,
+		kp_set_err(snap->err, snap->errlen, "open %s: %s", e->key,
 		    strerror(saved_errno));
 		return READ_FAILED;
 	}
@@ -338,7 +326,7 @@ read_entry(struct snapshot *snap, int dirfd, const char *name)
 	struct stat st;
 
 	if (snap->set->count >= KP_KEYS_MAX) {
-		set_err(snap->err, snap->errlen, "%s: more than %d keys",
+		kp_set_err(snap->err, snap->errlen, "%s: more than %d keys",
 		    kp_reason_code(KP_REASON_TOO_MANY_KEYS), KP_KEYS_MAX);
 		return READ_FAILED;
 	}
@@ -347,13 +335,13 @@ read_entry(struct snapshot *snap, int dirfd, const char *name)
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno == ENOENT)
 			return snap->mode == MODE_DATA_DIR ? READ_RETRY : READ_OK;
-		set_err(snap->err, snap->errlen, "stat %s: %s", name,
+		kp_set_err(snap->err, snap->errlen, "stat %s: %s", name,
 		    strerror(errno));
 		return READ_FAILED;
 	}
 	struct kp_entry *e = kp_entry_set_add(snap->set, name, strlen(name));
 	if (e == NULL) {
-		set_err(snap->err, snap->errlen, "out of memory");
+		kp_set_err(snap->err, snap->errlen, "out of memory");
 		return READ_FAILED;
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -383,13 +371,13 @@ read_entries(struct snapshot *snap, int dirfd)
 	if (listfd < 0) {
 		if (errno == ENOENT && snap->mode == MODE_DATA_DIR)
 			return READ_RETRY;
-		set_err(snap->err, snap->errlen, "open directory: %s",
+		kp_set_err(snap->err, snap->errlen, "open directory: %s",
 		    strerror(errno));
 		return READ_FAILED;
 	}
 	DIR *dir = fdopendir(listfd);
 	if (dir == NULL) {
-		set_err(snap->err, snap->errlen, "open directory: %s",
+		kp_set_err(snap->err, snap->errlen, "open directory: %s",
 		    strerror(errno));
 		close(listfd);
 		return READ_FAILED;
@@ -400,7 +388,7 @@ read_entries(struct snapshot *snap, int dirfd)
 		struct dirent *de = readdir(dir);
 		if (de == NULL) {
 			if (errno != 0) {
-				set_err(snap->err, snap->errlen,
+				kp_set_err(snap->err, snap->errlen,
 				    "read directory: %s", strerror(errno));
 				status = READ_FAILED;
 			}
@@ -453,10 +441,10 @@ kp_configmap_read_dir_hooked(int dirfd, struct kp_entry_set *out,
 	memset(out, 0, sizeof(*out));
 	if (attempts != NULL)
 		*attempts = 0;
-	set_err(err, errlen, "%s kept changing while being read", DATA_LINK);
+	kp_set_err(err, errlen, "%s kept changing while being read", DATA_LINK);
 	snap.buf = malloc(PROFILE_MAX + 1);
 	if (snap.buf == NULL) {
-		set_err(err, errlen, "out of memory");
+		kp_set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	for (unsigned attempt = 1; attempt <= KP_SNAPSHOT_ATTEMPTS; attempt++) {
@@ -478,17 +466,17 @@ kp_configmap_read_dir_hooked(int dirfd, struct kp_entry_set *out,
 				if (errno == ENOENT) {
 					/* Dangling, or swapped and removed
 					 * since readlinkat: look again. */
-					set_err(err, errlen,
+					kp_set_err(err, errlen,
 					    "%s names a missing directory",
 					    DATA_LINK);
 					continue;
 				}
-				set_err(err, errlen, "cannot open %s: %s",
+				kp_set_err(err, errlen, "cannot open %s: %s",
 				    DATA_LINK, strerror(errno));
 				goto out;
 			}
 			if (fstat(datafd, &data_st) != 0) {
-				set_err(err, errlen, "fstat %s: %s", DATA_LINK,
+				kp_set_err(err, errlen, "fstat %s: %s", DATA_LINK,
 				    strerror(errno));
 				close(datafd);
 				goto out;
@@ -510,7 +498,7 @@ kp_configmap_read_dir_hooked(int dirfd, struct kp_entry_set *out,
 			ret = 0;
 			goto out;
 		}
-		set_err(err, errlen, "%s kept changing while being read",
+		kp_set_err(err, errlen, "%s kept changing while being read",
 		    DATA_LINK);
 	}
 out:
@@ -540,7 +528,7 @@ kp_configmap_read_path(const char *path, struct kp_entry_set *out,
 
 	if (fd < 0) {
 		memset(out, 0, sizeof(*out));
-		set_err(err, errlen, "cannot open directory: %s", strerror(errno));
+		kp_set_err(err, errlen, "cannot open directory: %s", strerror(errno));
 		return -1;
 	}
 	int ret = kp_configmap_read_dir(fd, out, err, errlen);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "loader/config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <strings.h>
 
 #include "common/compile_check.h"
+#include "common/numparse.h"
 
 enum opt_id {
 	OPT_CONFIGMAP_DIR = 1000,
@@ -63,22 +63,6 @@ static const struct setting {
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
-
-static int
-parse_uint(const char *s, unsigned long min, unsigned long max,
-    unsigned long *out)
-{
-	char *end;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int
 parse_bool(const char *s, bool *out)
@@ -150,7 +134,7 @@ apply(struct kp_config *cfg, enum opt_id id, const char *v, const char *source,
 			cfg->profiles_dir = v;
 		break;
 	case OPT_POLL_TIME:
-		if (parse_uint(v, KP_POLL_TIME_MIN, KP_POLL_TIME_MAX, &n) != 0)
+		if (kp_parse_uint(v, KP_POLL_TIME_MIN, KP_POLL_TIME_MAX, &n) != 0)
 			what = "a whole number of seconds from 1 to 86400";
 		else
 			cfg->poll_time = (unsigned)n;
@@ -199,19 +183,19 @@ apply(struct kp_config *cfg, enum opt_id id, const char *v, const char *source,
 		break;
 	case OPT_WATCHER_UID:
 		/* Never root, never the shared nobody. */
-		if (parse_uint(v, 1, 0x7fffffffUL, &n) != 0 || n == 65534)
+		if (kp_parse_uint(v, 1, 0x7fffffffUL, &n) != 0 || n == 65534)
 			what = "a dedicated uid (1 to 2147483647, not 65534)";
 		else
 			cfg->watcher_uid = (uid_t)n;
 		break;
 	case OPT_WATCHER_GID:
-		if (parse_uint(v, 1, 0x7fffffffUL, &n) != 0 || n == 65534)
+		if (kp_parse_uint(v, 1, 0x7fffffffUL, &n) != 0 || n == 65534)
 			what = "a dedicated gid (1 to 2147483647, not 65534)";
 		else
 			cfg->watcher_gid = (gid_t)n;
 		break;
 	case OPT_PARSER_TIMEOUT:
-		if (parse_uint(v, KP_PARSER_TIMEOUT_MIN, KP_PARSER_TIMEOUT_MAX,
+		if (kp_parse_uint(v, KP_PARSER_TIMEOUT_MIN, KP_PARSER_TIMEOUT_MAX,
 		    &n) != 0)
 			what = "a whole number of seconds from 1 to 600";
 		else

@@ -1,28 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "watcher/options.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "loader/config.h"
-
-static int
-parse_uint(const char *s, unsigned long min, unsigned long max,
-    unsigned long *out)
-{
-	char *end;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
+#include "common/numparse.h"
 
 int
 kp_watcher_opts_parse(int argc, char **argv, struct kp_watcher_opts *o)
@@ -59,7 +43,7 @@ kp_watcher_opts_parse(int argc, char **argv, struct kp_watcher_opts *o)
 			break;
 		switch (c) {
 		case 'f':
-			if (parse_uint(optarg, 3, 1023, &n) != 0)
+			if (kp_parse_uint(optarg, 3, 1023, &n) != 0)
 				bad = "--fd";
 			else
 				o->fd = (int)n;
@@ -71,7 +55,7 @@ kp_watcher_opts_parse(int argc, char **argv, struct kp_watcher_opts *o)
 				o->configmap_dir = optarg;
 			break;
 		case 'p':
-			if (parse_uint(optarg, KP_POLL_TIME_MIN, KP_POLL_TIME_MAX,
+			if (kp_parse_uint(optarg, KP_POLL_TIME_MIN, KP_POLL_TIME_MAX,
 			    &n) != 0)
 				bad = "--poll-time";
 			else
